@@ -16,3 +16,12 @@ const (
 	GCJ02 CRS = "gcj02" // 国测局 (AMap, Tencent)
 	BD09  CRS = "bd09"  // Baidu
 )
+
+// Ring is a closed linear ring: the first and last points are equal (GeoJSON convention).
+type Ring []Point
+
+// Polygon is an outer ring followed by holes.
+type Polygon []Ring
+
+// MultiPolygon is one or more polygons; a grid's shape.
+type MultiPolygon []Polygon

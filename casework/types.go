@@ -278,6 +278,10 @@ type Report struct {
 	// DuplicateOf is an open case of the same type within the type's radius and window.
 	DuplicateOf  int64  `json:"duplicate_of,omitempty"`
 	TrackingCode string `json:"tracking_code,omitempty"`
+	// Originator is the unit that raised the case and must check it (谁发单、谁验收): the reporter's
+	// unit for staff, the dispatch centre that took it in for residents and sensors.
+	Originator     string `json:"originator"`
+	OriginatorPath string `json:"originator_path"`
 }
 
 // Route is a routing suggestion or decision.

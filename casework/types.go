@@ -192,16 +192,23 @@ type Case struct {
 	DuplicateOf       int64            `json:"duplicate_of,omitempty"` // flagged at report
 	MergedInto        int64            `json:"merged_into,omitempty"`
 	Result            string           `json:"result,omitempty"`
-	Rating            Rating           `json:"rating,omitempty"`
+	PhotosBefore      []string         `json:"photos_before,omitempty"`
+	PhotosAfter       []string         `json:"photos_after,omitempty"`
+	SuggestedRoute    *Route           `json:"suggested_route,omitempty"` // from the responsibility list at intake
+	RejectCode        string           `json:"reject_code,omitempty"`     // why intake or the grid worker rejected it
+	Rating            Rating           `json:"rating,omitempty"`          // the latest rating
+	RatedAt           *time.Time       `json:"rated_at,omitempty"`
 	StageClock        *Clock           `json:"stage_clock,omitempty"`
 	WholeClock        *Clock           `json:"whole_clock,omitempty"`
-	Light             Light            `json:"light"`
+	Light             Light            `json:"light"`             // the worse of StageLight and WholeLight
+	StageLight        Light            `json:"stage_light"`       // green again at every new stage
+	WholeLight        Light            `json:"whole_light"`       // persists across stages
 	Overdue           bool             `json:"overdue,omitempty"` // any stage of this case went overdue
 	ReportedAt        time.Time        `json:"reported_at"`
 	FiledAt           *time.Time       `json:"filed_at,omitempty"`
 	DispatchedAt      *time.Time       `json:"dispatched_at,omitempty"`
 	HandledAt         *time.Time       `json:"handled_at,omitempty"`
-	ClosedAt          *time.Time       `json:"closed_at,omitempty"`
+	ClosedAt          *time.Time       `json:"closed_at,omitempty"` // the latest closing; a reopened case closes anew
 	UpdatedAt         time.Time        `json:"updated_at"`
 	Seq               int              `json:"seq"`       // number of events applied
 	LastHash          string           `json:"last_hash"` // hash of the last event

@@ -1,0 +1,6 @@
+package web
+
+import "encoding/json"
+
+// jsonRaw embeds stored JSON as is.
+func jsonRaw(b []byte) json.RawMessage { return json.RawMessage(b) }

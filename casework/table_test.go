@@ -140,7 +140,9 @@ func TestTableMatchesSpec(t *testing.T) {
 	}
 }
 
-func (k triple) String() string { return string(k.from) + "/" + string(k.action) + "/" + string(k.role) }
+func (k triple) String() string {
+	return string(k.from) + "/" + string(k.action) + "/" + string(k.role)
+}
 
 func TestTableIsACopy(t *testing.T) {
 	a := casework.Table()

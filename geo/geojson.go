@@ -215,7 +215,7 @@ func (p *parser) geometry(raw json.RawMessage) (MultiPolygon, error) {
 	if civicgrid.IsCode(err, civicgrid.ETOOLARGE) {
 		return nil, err // the message already says what is too large
 	} else if err != nil {
-		return nil, within("geometry", err)
+		return nil, prefixed("geometry", ".", err) // reads as geometry.coordinates[0][2]: ...
 	}
 	p.vertices += m.vertexCount()
 	return m, nil
@@ -338,15 +338,15 @@ func describeType(t string) string {
 // jsonError explains a decoding failure with the line and column a text editor shows.
 func jsonError(data []byte, err error) error {
 	var syn *json.SyntaxError
+	if strings.Contains(err.Error(), "unexpected end of JSON input") {
+		return invalidf("the file is not valid JSON: it ends too early (truncated upload?)")
+	}
 	if errors.As(err, &syn) {
 		off := int(min(max(syn.Offset, 0), int64(len(data))))
 		line := 1 + bytes.Count(data[:off], []byte("\n"))
 		col := off - bytes.LastIndexByte(data[:off], '\n')
 		return invalidf("the file is not valid JSON: %v (line %d, column %d)", syn, line, col).
 			WithDetail("line", line).WithDetail("column", col)
-	}
-	if strings.Contains(err.Error(), "unexpected end of JSON input") {
-		return invalidf("the file is not valid JSON: it ends too early (truncated upload?)")
 	}
 	return invalidf("the file must be a GeoJSON object (a FeatureCollection or a Feature)")
 }

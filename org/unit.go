@@ -127,7 +127,7 @@ func (u *Unit) Validate() error {
 			return civicgrid.Errorf(civicgrid.EINVALID, "division code %q must be 12 digits (统计用区划代码)", u.ID).WithDetail("field", "id")
 		}
 	}
-	if u.Kind != City && u.Parent == "" {
+	if u.Kind != City && u.Kind != District && u.Parent == "" {
 		return civicgrid.Errorf(civicgrid.EINVALID, "unit %s of kind %s needs a parent", u.ID, u.Kind).WithDetail("field", "parent")
 	}
 	return nil
@@ -163,3 +163,23 @@ func Contains(root, p string) bool { return root != "" && strings.HasPrefix(p, r
 func IDsOnPath(path string) []string {
 	return strings.FieldsFunc(path, func(r rune) bool { return r == '/' })
 }
+
+// MemberOf reports whether staff of the unit at actorPath belong to the unit at unitPath: the unit
+// itself, its grids (a grid is part of its community) and its departments' squads (a squad is part
+// of its bureau). A jurisdiction below is not part of the one above it: a community's staff are not
+// the street office's, even though the community lies in the street.
+func MemberOf(unitPath, actorPath string) bool {
+	if !Contains(unitPath, actorPath) {
+		return false
+	}
+	for _, id := range IDsOnPath(actorPath[len(unitPath):]) {
+		if !isDepartmentCode(id) && !isGridCode(id) {
+			return false
+		}
+	}
+	return true
+}
+
+func isDepartmentCode(id string) bool { return strings.Contains(id, "-") }
+
+func isGridCode(id string) bool { return len(id) > 12 && !strings.Contains(id, "-") }

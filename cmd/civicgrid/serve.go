@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"civicgrid/app"
+	"civicgrid/clock"
+	"civicgrid/demo"
+	"civicgrid/store"
+	"civicgrid/web"
+)
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
+	data := fs.String("data", "data", "directory for the embedded database")
+	dsn := fs.String("db", "", "database DSN: sqlite:PATH or postgres://... (default sqlite:DATA/civicgrid.db)")
+	withDemo := fs.Bool("demo", false, "load the demo district and its history into an empty database")
+	demoKey := fs.String("demo-api-key", "", "Open311 API key of the demo (random when empty)")
+	demoPassword := fs.String("demo-password", "", "password of every demo staff account (random when empty)")
+	demoDays := fs.Int("demo-days", 90, "days of demo history")
+	demoPerDay := fs.Int("demo-per-day", 22, "demo reports a day on average")
+	logJSON := fs.Bool("log-json", false, "write logs as JSON")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	log, err := newLogger(stderr, *logJSON, *logLevel)
+	if err != nil {
+		return err
+	}
+	if *dsn == "" {
+		*dsn = "sqlite:" + filepath.Join(*data, "civicgrid.db")
+	}
+	db, err := openMigrated(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	fake := clock.NewFake(time.Now())
+	a, err := app.New(ctx, db, fake, log)
+	if err != nil {
+		return err
+	}
+	if *withDemo {
+		if err := loadDemo(ctx, a, fake, *demoKey, *demoPassword, *demoDays, *demoPerDay, stdout); err != nil {
+			return err
+		}
+	}
+	// History is written; from here on the platform runs on real time.
+	a.Clock, db.Clock = clock.Real{}, clock.Real{}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	srv := &http.Server{
+		Handler:           web.NewServer(a, log),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	loops, stopLoops := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); a.RunTimers(loops, time.Second) }()
+	go func() { defer wg.Done(); a.WatchConfig(loops, 2*time.Second) }()
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "civicgrid listening on http://%s\n", ln.Addr())
+	log.Info("serving", "addr", ln.Addr().String(), "db", string(db.Dialect()))
+
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		log.Info("shutting down: draining requests")
+		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		err = srv.Shutdown(sctx)
+		cancel()
+	}
+	stopLoops()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	log.Info("stopped")
+	return err
+}
+
+func newLogger(w io.Writer, asJSON bool, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q must be debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	if asJSON {
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return slog.New(slog.NewTextHandler(w, opts)), nil
+}
+
+// openMigrated opens the database and brings its schema up to date, refusing one that is newer
+// than this build.
+func openMigrated(ctx context.Context, dsn string) (*store.DB, error) {
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// loadDemo loads the demo district into an empty database and generates its history.
+func loadDemo(ctx context.Context, a *app.App, fake *clock.Fake, key, password string, days, perDay int, stdout io.Writer) error {
+	empty, err := demo.IsEmpty(ctx, a.DB)
+	if err != nil {
+		return err
+	}
+	if !empty {
+		fmt.Fprintln(stdout, "demo: the database already holds data; not loading the demo again")
+		return nil
+	}
+	creds, err := demo.Load(ctx, a.DB, key, password)
+	if err != nil {
+		return err
+	}
+	if err := a.Reload(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "demo: 宝山区 loaded. Staff password: %s (e.g. login district.dispatcher). Open311 api_key: %s\n", creds.Password, creds.APIKey)
+	end := fake.Now()
+	fake.Set(end.Add(-time.Duration(days) * 24 * time.Hour))
+	stats, err := demo.GenerateHistory(ctx, a, fake, demo.HistoryOptions{Days: days, PerDay: perDay, End: end, Seed: 2026})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "demo: %d cases with %d actions and %d deadline marks over %d days\n", stats.Cases, stats.Actions, stats.Marks, days)
+	return nil
+}

@@ -71,7 +71,11 @@ func (a *App) Report(ctx context.Context, p Principal, in ReportInput, idemKey s
 	r.TrackingCode = auth.NewTrackingCode()
 	env := a.env(cfg, mt, r.Urgency)
 	if idemKey != "" {
-		idemKey = p.Name() + "\x00" + idemKey
+		if err := checkIdempotencyKey(idemKey); err != nil {
+			return nil, false, err
+		}
+		// Keys are the caller's own: the same key from another caller is another request.
+		idemKey = p.Name() + "|" + idemKey
 	}
 	return a.DB.CreateCase(ctx, idemKey, r.TrackingCode, func(id int64) (casework.Event, error) {
 		return casework.NewCase(id, r, actor, env)
@@ -321,4 +325,18 @@ func (a *App) env(cfg *Config, mt *catalog.MatterType, u catalog.Urgency) casewo
 			}
 			return "", false
 		}}
+}
+
+// checkIdempotencyKey accepts 1–200 visible ASCII characters, as clients send in an
+// Idempotency-Key header.
+func checkIdempotencyKey(k string) error {
+	if len(k) > 200 {
+		return civicgrid.Errorf(civicgrid.EINVALID, "idempotency key is longer than 200 characters").WithDetail("field", "Idempotency-Key")
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < 0x21 || k[i] > 0x7e {
+			return civicgrid.Errorf(civicgrid.EINVALID, "idempotency key may hold only visible ASCII characters").WithDetail("field", "Idempotency-Key")
+		}
+	}
+	return nil
 }

@@ -30,11 +30,14 @@ func FuzzDecide(f *testing.F) {
 	f.Fuzz(runScript)
 }
 
+// maxSteps bounds a script, which keeps minimising a new input quick.
+const maxSteps = 48
+
 // runScript plays data as a sequence of (action, role, variant) triples on a fresh case.
 func runScript(t *testing.T, data []byte) {
 	{
 		w := newWorld(t, june(9, 9, 0))
-		for len(data) >= 3 {
+		for steps := 0; len(data) >= 3 && steps < maxSteps; steps++ {
 			a := casework.Actions[int(data[0])%len(casework.Actions)]
 			r := allRoles[int(data[1])%len(allRoles)]
 			v := data[2]

@@ -27,8 +27,9 @@ func ParseCRS(s string) (CRS, error) {
 }
 
 // ToWGS84 converts p from the given system to WGS-84. Values other than GCJ02 and BD09 are taken
-// to be WGS-84 already, so a zero CRS is harmless. Outside mainland China (see inChina) no offset
-// exists in either system and p is returned unchanged.
+// to be WGS-84 already, so a zero CRS is harmless. Outside the rectangle around China that the
+// offsets apply to (longitude 72.004 to 137.8347, latitude 0.8293 to 55.8271) p is returned
+// unchanged.
 func ToWGS84(p Point, from CRS) Point {
 	switch from {
 	case GCJ02:
@@ -57,9 +58,9 @@ const (
 	krasovskyE2 = 0.00669342162296594323 // first eccentricity squared
 )
 
-// inChina reports whether the offsets apply at p. The rectangle is the one the providers' own
-// conversion code is known to use; it is coarse (it includes parts of neighbouring countries) but
-// matching it is what makes our coordinates line up with their maps.
+// inChina reports whether the offsets apply at p. The rectangle is the one the widely published
+// conversion code uses. It is coarse (it takes in parts of neighbouring countries, where the maps
+// have no offset), but inside mainland China, where grids are, it agrees with the maps.
 func inChina(p Point) bool {
 	return p.Lon >= 72.004 && p.Lon <= 137.8347 && p.Lat >= 0.8293 && p.Lat <= 55.8271
 }
@@ -77,8 +78,8 @@ func wgsToGCJ(p Point) Point {
 // gcjDelta returns the GCJ-02 displacement at WGS-84 point p, in degrees.
 func gcjDelta(p Point) (dLon, dLat float64) {
 	x, y := p.Lon-105.0, p.Lat-35.0
-	// The published series gives the displacement in metres of arc; the rest converts it to degrees
-	// using the radii of curvature of the Krasovsky ellipsoid at this latitude.
+	// The two series give the displacement in metres; dividing by the meridian and prime-vertical
+	// radii of curvature of the Krasovsky ellipsoid at this latitude turns it into degrees.
 	mLat := -100.0 + 2.0*x + 3.0*y + 0.2*y*y + 0.1*x*y + 0.2*math.Sqrt(math.Abs(x)) +
 		wave(x) +
 		(20.0*math.Sin(y*math.Pi)+40.0*math.Sin(y/3.0*math.Pi))*2.0/3.0 +

@@ -129,8 +129,12 @@ func (p *parser) feature(i int, raw rawObject) error {
 // is known, so the message can name the feature the way its author does.
 func (p *parser) decodeFeature(i int, raw rawObject) (Feature, error) {
 	var f Feature
-	if t := typeName(raw.Type); t != "Feature" {
-		return f, invalidf(`"type" is %s; each member of "features" must be a Feature`, describeType(t))
+	switch t := typeName(raw.Type); t {
+	case "Feature":
+	case "":
+		return f, invalidf(`"type" is missing; each member of "features" must be a GeoJSON Feature`)
+	default:
+		return f, invalidf(`"type" is %q; each member of "features" must be a GeoJSON Feature`, clip(t))
 	}
 	id, err := idFromJSON(raw.ID)
 	if err != nil {
@@ -239,6 +243,7 @@ func decodeProperties(raw json.RawMessage) (map[string]any, error) {
 // from spreadsheets are often numbers). Absent and null give "".
 func idFromJSON(raw json.RawMessage) (string, error) {
 	const field = `"id"`
+	raw = bytes.TrimSpace(raw)
 	if isNull(raw) {
 		return "", nil
 	}

@@ -351,3 +351,10 @@ func nullMicros(t *time.Time) any {
 	}
 	return t.UnixMicro()
 }
+
+// ExecRaw runs a statement outside the platform's rules. It exists for operators' tools and tests
+// that simulate tampering; the application never calls it.
+func (db *DB) ExecRaw(ctx context.Context, query string, args ...any) error {
+	_, err := db.write.ExecContext(ctx, query, args...)
+	return err
+}

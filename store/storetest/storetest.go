@@ -89,3 +89,15 @@ func MustOpen(t testing.TB, dsn string) *store.DB {
 	}
 	return db
 }
+
+// Exec runs one statement on the database behind dsn through a connection of its own, the way an
+// operator (or an attacker) would change data behind the platform's back.
+func Exec(t testing.TB, dsn, query string, args ...any) error {
+	t.Helper()
+	db, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return db.ExecRaw(context.Background(), query, args...)
+}

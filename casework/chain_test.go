@@ -1,6 +1,7 @@
 package casework_test
 
 import (
+	"encoding/json"
 	"errors"
 	"slices"
 	"testing"
@@ -117,4 +118,37 @@ func brokenAt(t *testing.T, events []casework.Event, seq int, what string) {
 	if ce.Seq != seq {
 		t.Fatalf("%s at %d: chain broken at %d (%v)", what, seq, ce.Seq, err)
 	}
+}
+
+// Apply refuses events that are not a step of the loop, and leaves the case as it was.
+func TestApplyRefusesBadEvents(t *testing.T) {
+	w := newWorld(t, june(9, 9, 0))
+	good, err := w.try(casework.ActFile, actorFor(casework.ActFile, org.RoleIntake), casework.Input{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := json.Marshal(w.c)
+	bad := map[string]func(*casework.Event){
+		"wrong destination": func(e *casework.Event) { e.To = casework.Closed },
+		"wrong origin":      func(e *casework.Event) { e.From = casework.Filed },
+		"gap":               func(e *casework.Event) { e.Seq++ },
+		"other case":        func(e *casework.Event) { e.CaseID++ },
+		"garbage payload":   func(e *casework.Event) { e.Payload = []byte("{") },
+		"no clocks":         func(e *casework.Event) { e.Payload = []byte("{}") },
+		"no payload":        func(e *casework.Event) { e.Payload = nil },
+		"second report":     func(e *casework.Event) { e.Action, e.To = casework.ActReport, casework.Reported },
+		"unknown action":    func(e *casework.Event) { e.Action = "teleport" },
+	}
+	for name, f := range bad {
+		e := good
+		f(&e)
+		casework.Seal(w.c.LastHash, &e)
+		if err := casework.Apply(w.c, e); err == nil {
+			t.Errorf("%s: applied", name)
+		}
+		if after, _ := json.Marshal(w.c); string(after) != string(before) {
+			t.Fatalf("%s: the case changed", name)
+		}
+	}
+	w.commit(good)
 }

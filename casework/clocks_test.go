@@ -236,3 +236,25 @@ func TestRebuildNeedsNoCalendar(t *testing.T) {
 		t.Errorf("handle without a calendar: %v", err)
 	}
 }
+
+// An approved extension can turn a yellow light green again (the new warning point lies ahead),
+// so the warning can fire anew; it never turns a light worse.
+func TestExtensionClearsWarning(t *testing.T) {
+	w := handlingWorld(t, sept(26, 0, 0))
+	// 80% of 1620 working minutes from 09-26 10:00: 09-30 10:36.
+	assertAt(t, "handle warn", w.c.StageClock.WarnAt, sept(30, 10, 36))
+	w.at(sept(30, 10, 36)).doIn(casework.ActWarn, org.SystemActor, casework.Input{ClockStage: "handle"})
+	if w.c.Light != casework.Yellow {
+		t.Fatalf("light %s", w.c.Light)
+	}
+	twoDays := &calendar.Limit{Amount: 2, Unit: calendar.WorkingDays}
+	w.at(sept(30, 11, 0)).doIn(casework.ActRequestExtension, actorFor(casework.ActRequestExtension, org.RoleHandler), casework.Input{Extension: twoDays, Reason: "节前无法完成"})
+	w.do(casework.ActApproveExtension, org.RoleDispatcher)
+	// As in TestExtensionAroundNationalDay: due 10-10 17:30, warning 10-09 16:18.
+	if w.c.StageLight != casework.Green || w.c.Light != casework.Green {
+		t.Errorf("after extension: stage %s light %s", w.c.StageLight, w.c.Light)
+	}
+	_, err := w.at(oct(9, 16, 17)).try(casework.ActWarn, org.SystemActor, casework.Input{ClockStage: "handle"})
+	mustFail(t, err, civicgrid.ECONFLICT)
+	w.at(oct(9, 16, 18)).doIn(casework.ActWarn, org.SystemActor, casework.Input{ClockStage: "handle"})
+}

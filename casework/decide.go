@@ -17,7 +17,7 @@ const (
 	MaxReason       = 2000 // characters of a reason or comment
 	MaxResult       = 4000 // characters of a handling result
 	MaxPhotos       = 20   // photos before, and again after
-	MaxWhistleUnits = 10   // assisting units of one whistle
+	MaxWhistleUnits = 10   // units summoned besides the lead; also assisting units of a dispatch
 	maxReturns      = 2    // returns after which only a ruling dispatches again
 )
 

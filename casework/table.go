@@ -71,10 +71,9 @@ func buildTable() []Transition {
 		{From: Rework, Action: ActSign, Roles: r(org.RoleHandler), To: Handling, Guard: inAssignee},
 		{From: Rework, Action: ActRequestExtension, Roles: r(org.RoleHandler), To: Rework, Guard: all(inAssignee, noPendingExtension)},
 
-		// Suspension is only granted from handling, so resuming always lands there; Next reads the
-		// recorded state rather than assuming it.
-		{From: Suspended, Action: ActResume, Roles: r(org.RoleDispatcher, org.RoleShiftLeader), To: Handling, Guard: centreScope,
-			Next: func(c *Case, _ Input, _ Env) State { return c.SuspendedFrom }},
+		// Suspension is only granted from handling, so resuming lands there; Next reads the recorded
+		// state so that the table stays right if suspension is ever granted from elsewhere.
+		{From: Suspended, Action: ActResume, Roles: r(org.RoleDispatcher, org.RoleShiftLeader), To: Handling, Guard: centreScope, Next: resumeNext},
 
 		{From: Handled, Action: ActRequestCheck, Roles: r(org.RoleIntake, org.RoleShiftLeader, org.RoleDispatcher), To: Checking, Guard: centreScope},
 
@@ -120,6 +119,13 @@ func rateNext(c *Case, in Input, env Env) State {
 		return Rework
 	}
 	return Closed
+}
+
+func resumeNext(c *Case, _ Input, _ Env) State {
+	if c.SuspendedFrom == "" {
+		return Handling
+	}
+	return c.SuspendedFrom
 }
 
 // Table returns a copy of the transition table, for documentation and tests.

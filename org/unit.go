@@ -101,8 +101,11 @@ func (u *Unit) Validate() error {
 	if name == "" {
 		return civicgrid.Errorf(civicgrid.EINVALID, "unit %s needs a name", u.ID).WithDetail("field", "name")
 	}
-	if len([]rune(u.Name)) > MaxNameLen || len([]rune(u.NameEn)) > MaxNameLen {
-		return civicgrid.Errorf(civicgrid.EINVALID, "unit %s: names are limited to %d characters", u.ID, MaxNameLen).WithDetail("field", "name")
+	if err := civicgrid.CheckText("name", u.Name, MaxNameLen); err != nil {
+		return err
+	}
+	if err := civicgrid.CheckText("name_en", u.NameEn, MaxNameLen); err != nil {
+		return err
 	}
 	switch u.Kind {
 	case Grid:

@@ -28,8 +28,11 @@ func (db *DB) CreateUser(ctx context.Context, nu NewUser) (*org.User, error) {
 	if !loginRe.MatchString(nu.Login) {
 		return nil, civicgrid.Errorf(civicgrid.EINVALID, "login %q must be 2–64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit", nu.Login).WithDetail("field", "login")
 	}
-	if nu.Name == "" || len([]rune(nu.Name)) > 100 {
+	if nu.Name == "" {
 		return nil, civicgrid.Errorf(civicgrid.EINVALID, "name must be 1–100 characters").WithDetail("field", "name")
+	}
+	if err := civicgrid.CheckText("name", nu.Name, 100); err != nil {
+		return nil, err
 	}
 	if len(nu.Grants) == 0 || len(nu.Grants) > 20 {
 		return nil, civicgrid.Errorf(civicgrid.EINVALID, "a staff account needs 1 to 20 role grants").WithDetail("field", "grants")
@@ -204,8 +207,11 @@ type APIKey struct {
 
 // CreateAPIKey stores a key hash acting with a role over a unit.
 func (db *DB) CreateAPIKey(ctx context.Context, keyHash, name, unit string, role org.Role) (*APIKey, error) {
-	if name == "" || len([]rune(name)) > 100 {
+	if name == "" {
 		return nil, civicgrid.Errorf(civicgrid.EINVALID, "API key name must be 1–100 characters").WithDetail("field", "name")
+	}
+	if err := civicgrid.CheckText("name", name, 100); err != nil {
+		return nil, err
 	}
 	if role != org.RoleResident && org.ValidStaffRole(role) != nil {
 		return nil, civicgrid.Errorf(civicgrid.EINVALID, "API key role %q must be resident (a public client) or a staff role", role).WithDetail("field", "role")

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -23,8 +24,15 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 			return civicgrid.Errorf(civicgrid.EINVALID, "request body must be application/json, not %q", ct)
 		}
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, MaxJSONBody)
-	dec := json.NewDecoder(r.Body)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxJSONBody))
+	if err != nil {
+		return jsonError(err)
+	}
+	// JSON can carry NUL only escaped; no field of ours accepts it, and PostgreSQL cannot store it.
+	if bytes.Contains(bytes.ToLower(body), []byte(`\u0000`)) {
+		return civicgrid.Errorf(civicgrid.EINVALID, "request body contains a NUL character (\\u0000), which no field accepts")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)

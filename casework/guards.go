@@ -39,22 +39,28 @@ func onTerritoryLine(c *Case, a org.Actor) error {
 // inAssignee: only staff of the unit the case is dispatched to sign, return, handle it or ask for
 // more time.
 func inAssignee(c *Case, a org.Actor) error {
-	if org.Contains(c.AssigneePath, a.UnitPath) {
+	if org.MemberOf(c.AssigneePath, a.UnitPath) {
 		return nil
 	}
 	return civicgrid.Errorf(civicgrid.EFORBIDDEN, "case %d is assigned to %s, not to %s", c.ID, orNone(c.Assignee), unitName(a))
 }
 
-// originatorChecks: 谁发单、谁验收 — the check belongs to the originating unit, and the unit that
-// handled the case can never close it.
+// originatorChecks: 谁发单、谁验收 — the check belongs to the originating unit (its own staff, or a grid
+// worker of its territory checking on site for it), and the unit that handled the case can never
+// close it. When the originator itself handled the case, the check passes up to a unit above it.
 func originatorChecks(c *Case, a org.Actor) error {
-	if org.Contains(c.AssigneePath, a.UnitPath) {
+	if org.MemberOf(c.AssigneePath, a.UnitPath) {
 		return civicgrid.Errorf(civicgrid.EFORBIDDEN, "case %d was handled by %s; the handling unit cannot check or close its own case", c.ID, c.Assignee)
 	}
-	if !org.Contains(c.OriginatorPath, a.UnitPath) {
-		return civicgrid.Errorf(civicgrid.EFORBIDDEN, "case %d is checked by its originator %s, not by %s", c.ID, c.Originator, unitName(a))
+	switch {
+	case org.MemberOf(c.OriginatorPath, a.UnitPath):
+		return nil
+	case a.Role == org.RoleGridWorker && org.Contains(c.OriginatorPath, a.UnitPath):
+		return nil
+	case org.MemberOf(c.AssigneePath, c.OriginatorPath) && org.Contains(a.UnitPath, c.AssigneePath):
+		return nil
 	}
-	return nil
+	return civicgrid.Errorf(civicgrid.EFORBIDDEN, "case %d is checked by its originator %s, not by %s", c.ID, c.Originator, unitName(a))
 }
 
 // rater: the resident who reported the case, or intake calling back on the resident's behalf.
@@ -87,7 +93,7 @@ func whistler(c *Case, a org.Actor) error {
 	return nil
 }
 
-// summoned: the actor's unit, or one of its ancestors, was summoned by the whistle and has not yet
+// summoned: the actor's unit, or a unit the actor belongs to (a squad's bureau), was summoned by the whistle and has not yet
 // acknowledged.
 func summoned(c *Case, a org.Actor) error {
 	if c.Whistle == nil {
@@ -106,7 +112,7 @@ func summoned(c *Case, a org.Actor) error {
 // summonedParty returns the index of the nearest unacknowledged party on the actor's path (-1 if
 // none) and whether a party on the path has already acknowledged.
 func summonedParty(w *Whistle, unitPath string) (int, bool) {
-	ids := org.IDsOnPath(unitPath)
+	ids := org.MemberChain(unitPath)
 	best, depth, acked := -1, -1, false
 	for i, p := range w.Units {
 		for d, id := range ids {

@@ -186,3 +186,18 @@ func MemberOf(unitPath, actorPath string) bool {
 func isDepartmentCode(id string) bool { return strings.Contains(id, "-") }
 
 func isGridCode(id string) bool { return len(id) > 12 && !strings.Contains(id, "-") }
+
+// MemberChain returns the units whose staff the actor at actorPath counts as, from the widest down
+// to the actor's own unit: its own unit, and upwards through grids and squads to the first
+// jurisdiction or bureau they belong to (see MemberOf).
+func MemberChain(actorPath string) []string {
+	ids := IDsOnPath(actorPath)
+	i := len(ids) - 1
+	for i > 0 && (isDepartmentCode(ids[i]) || isGridCode(ids[i])) {
+		i--
+	}
+	if i < 0 {
+		return nil
+	}
+	return ids[i:]
+}

@@ -442,9 +442,11 @@ func streetSlug(code string) string {
 
 // whistle has the street leader summon the assignee with one or two departments.
 func (g *generator) whistle(ctx context.Context, c *casework.Case) (*casework.Case, error) {
-	units := []string{DistrictID + "-environment"}
-	if g.chance(0.5) {
-		units = append(units, DistrictID+"-housing")
+	var units []string
+	for _, kind := range []string{"environment", "housing", "construction"} {
+		if u := DistrictID + "-" + kind; u != c.Assignee && (len(units) == 0 || g.chance(0.5)) {
+			units = append(units, u)
+		}
 	}
 	leader := streetSlug(c.Street) + ".leader"
 	cc, err := g.act(ctx, leader, c.ID, casework.ActWhistle, casework.Input{Lead: c.Assignee, Units: units, AckLimit: &calendar.Limit{Amount: 2, Unit: calendar.WorkingHours}, Reason: "多部门联合处置"})

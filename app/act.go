@@ -74,8 +74,8 @@ func decideAsAnyGrant(c *casework.Case, actors []org.Actor, action casework.Acti
 }
 
 // resolve looks up what an action needs beyond the case: the dispatch target (suggested by the
-// responsibility list unless the dispatcher chose, and always checked against the admission list)
-// or the master of a merge.
+// responsibility list unless the dispatcher chose), the master of a merge; and it holds every
+// assignment — dispatch, ruling, whistle — to the community admission list.
 func (a *App) resolve(ctx context.Context, cfg *Config, p Principal, c *casework.Case, action casework.Action, in casework.Input, env *casework.Env) error {
 	switch action {
 	case casework.ActDispatch, casework.ActRule:
@@ -84,6 +84,16 @@ func (a *App) resolve(ctx context.Context, cfg *Config, p Principal, c *casework
 			return err
 		}
 		env.Target = t
+	case casework.ActWhistle:
+		// A whistle assigns work too: a summoned community must have the matter on its list.
+		for _, id := range append([]string{in.Lead}, in.Units...) {
+			if _, ok := cfg.Tree.Unit(id); !ok {
+				continue // casework names unknown units in its own refusal
+			}
+			if err := catalog.CheckAssignment(id, c.MatterCode, cfg.Admissions, cfg.Tree); err != nil {
+				return err
+			}
+		}
 	case casework.ActMerge:
 		if in.Target == 0 {
 			return civicgrid.Errorf(civicgrid.EINVALID, "merge needs the target case").WithDetail("field", "target")

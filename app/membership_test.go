@@ -7,6 +7,7 @@ import (
 
 	"civicgrid"
 	"civicgrid/app"
+	"civicgrid/calendar"
 	"civicgrid/casework"
 	"civicgrid/demo"
 	"civicgrid/store/storetest"
@@ -94,5 +95,29 @@ func TestAdmissionListRefusesCommunity(t *testing.T) {
 		if after.State != casework.Filed || after.Seq != c.Seq+1 {
 			t.Fatalf("a refused dispatch changed the case: %s seq %d", after.State, after.Seq)
 		}
+	})
+}
+
+// TestWhistleRespectsAdmissionList: a street leader cannot summon a community to a matter the
+// community admission list does not name.
+func TestWhistleRespectsAdmissionList(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		e := newEnv(t, dsn)
+		c := e.reportAs("youyi.c1.worker1", "E0502", "310113003001001")
+		e.act("district.intake", c.ID, casework.ActFile, casework.Input{})
+		e.act("district.dispatcher", c.ID, casework.ActDispatch, casework.Input{})
+		ack := &calendar.Limit{Amount: 2, Unit: calendar.WorkingHours}
+		_, err := e.app.Act(context.Background(), e.user("youyi.leader"), c.ID, casework.ActWhistle,
+			casework.Input{Lead: "310113003000-chengguan", Units: []string{"310113003001"}, AckLimit: ack, Reason: "联合整治"})
+		if !civicgrid.IsCode(err, civicgrid.EINVALID) || !strings.Contains(civicgrid.ErrorMessage(err), "社区事务准入清单") {
+			t.Fatalf("whistle summoning a community: %v", err)
+		}
+		got := e.act("youyi.leader", c.ID, casework.ActWhistle,
+			casework.Input{Lead: "310113003000-chengguan", Units: []string{"310113003000-police"}, AckLimit: ack, Reason: "联合整治"})
+		if got.Whistle == nil || len(got.Whistle.Units) != 2 {
+			t.Fatalf("whistle: %+v", got.Whistle)
+		}
+		e.act("police.youyi.handler", c.ID, casework.ActWhistleAck, casework.Input{})
+		e.refused("police.youyi.handler", c.ID, casework.ActWhistleAck, civicgrid.ECONFLICT)
 	})
 }

@@ -16,7 +16,10 @@ const MaxSpansPerDay = 6
 
 // Span is a stretch of business hours within one day, in minutes since midnight, half-open
 // [Start, End): {540, 720} is 09:00–12:00, and End may be 1440 (midnight at the end of the day).
-type Span struct{ Start, End int }
+type Span struct {
+	Start int `json:"start"`
+	End   int `json:"end"`
+}
 
 // String formats the span as "09:00-12:00".
 func (s Span) String() string { return clockText(s.Start) + "-" + clockText(s.End) }

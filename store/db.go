@@ -358,3 +358,18 @@ func (db *DB) ExecRaw(ctx context.Context, query string, args ...any) error {
 	_, err := db.write.ExecContext(ctx, query, args...)
 	return err
 }
+
+// SetBulkLoad relaxes SQLite's per-commit sync while a bulk load runs (the demo history), and
+// restores full durability when called with false. A crash during a bulk load may lose its last
+// commits, never corrupt the database (WAL). PostgreSQL is left as configured.
+func (db *DB) SetBulkLoad(ctx context.Context, on bool) error {
+	if db.dialect != SQLite {
+		return nil
+	}
+	mode := "FULL"
+	if on {
+		mode = "NORMAL"
+	}
+	_, err := db.write.ExecContext(ctx, "PRAGMA synchronous = "+mode)
+	return err
+}

@@ -34,7 +34,7 @@ func (s *Server) rootAdmin(r *http.Request) error {
 			}
 		}
 	}
-	return s.requireRole(r, org.RoleAdmin, "/")
+	return s.requireRole(r, "/", org.RoleAdmin)
 }
 
 func (s *Server) handleUnits(w http.ResponseWriter, r *http.Request) {
@@ -100,7 +100,7 @@ func (s *Server) handlePutUnits(w http.ResponseWriter, r *http.Request) {
 		if path == "" {
 			err = s.rootAdmin(r)
 		} else {
-			err = s.requireRole(r, org.RoleAdmin, path)
+			err = s.requireRole(r, path, org.RoleAdmin)
 		}
 		if err != nil {
 			s.writeError(w, r, err)
@@ -376,24 +376,29 @@ func (s *Server) handleImportDays(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) {
-	p := principalOf(r)
-	var scope string
-	for _, g := range p.User.Grants {
-		if g.Role == org.RoleAdmin || g.Role == org.RoleLeader || g.Role == org.RoleAuditor {
-			scope = g.UnitPath
-			break
-		}
-	}
-	if scope == "" {
-		s.writeError(w, r, s.requireRole(r, org.RoleAdmin, ""))
-		return
-	}
-	users, err := s.app.DB.Users(r.Context(), scope, 1000)
-	if err != nil {
+	if err := s.requireRole(r, "", org.RoleAdmin, org.RoleLeader, org.RoleAuditor); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"users": nonNil(users)})
+	seen := map[int64]bool{}
+	users := []org.User{}
+	for _, g := range principalOf(r).User.Grants {
+		if g.Role != org.RoleAdmin && g.Role != org.RoleLeader && g.Role != org.RoleAuditor {
+			continue
+		}
+		found, err := s.app.DB.Users(r.Context(), g.UnitPath, 1000)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		for _, u := range found {
+			if !seen[u.ID] {
+				seen[u.ID] = true
+				users = append(users, u)
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"users": users})
 }
 
 type createUserRequest struct {
@@ -405,6 +410,10 @@ type createUserRequest struct {
 }
 
 func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request) {
+	if err := s.requireRole(r, "", org.RoleAdmin); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	var req createUserRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		s.writeError(w, r, err)
@@ -417,7 +426,7 @@ func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, civicgrid.Errorf(civicgrid.EINVALID, "grant names unit %q, which does not exist", g.Unit).WithDetail("field", "grants"))
 			return
 		}
-		if err := s.requireRole(r, org.RoleAdmin, u.Path); err != nil {
+		if err := s.requireRole(r, u.Path, org.RoleAdmin); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
@@ -495,13 +504,19 @@ func (s *Server) handleRevokeAPIKey(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
-	if err := s.requireRole(r, org.RoleAuditor, ""); err != nil {
-		if s.requireRole(r, org.RoleAdmin, "") != nil {
-			s.writeError(w, r, err)
+	if err := s.requireRole(r, "", org.RoleAuditor, org.RoleAdmin); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	limit := 100
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			s.writeError(w, r, civicgrid.Errorf(civicgrid.EINVALID, "limit must be 1 to 1000").WithDetail("field", "limit"))
 			return
 		}
+		limit = n
 	}
-	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
 	entries, err := s.app.DB.AuditLog(r.Context(), r.URL.Query().Get("kind"), limit)
 	if err != nil {
 		s.writeError(w, r, err)

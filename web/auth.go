@@ -81,20 +81,39 @@ func (s *Server) caller(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// requireRole refuses unless the user holds role over a unit whose subtree contains path (any
-// grant of the role when path is "").
-func (s *Server) requireRole(r *http.Request, role org.Role, path string) error {
-	p := principalOf(r)
-	if p.User != nil {
-		for _, g := range p.User.Grants {
+// holdsRole reports whether the user holds one of roles over a unit whose subtree contains path
+// (any grant of the role when path is "").
+func holdsRole(p app.Principal, path string, roles ...org.Role) bool {
+	if p.User == nil {
+		return false
+	}
+	for _, g := range p.User.Grants {
+		for _, role := range roles {
 			if g.Role == role && (path == "" || org.Contains(g.UnitPath, path)) {
-				return nil
+				return true
 			}
 		}
 	}
-	err := civicgrid.Errorf(civicgrid.EFORBIDDEN, "this needs the %s role over the unit concerned", role)
+	return false
+}
+
+// requireRole refuses, and logs the denial, unless the user holds one of roles over path.
+func (s *Server) requireRole(r *http.Request, path string, roles ...org.Role) error {
+	p := principalOf(r)
+	if holdsRole(p, path, roles...) {
+		return nil
+	}
+	err := civicgrid.Errorf(civicgrid.EFORBIDDEN, "this needs the %s role over the unit concerned", joinRoles(roles))
 	s.app.DB.Audit(context.WithoutCancel(r.Context()), store.AuditEntry{UserID: p.UserID(), Actor: p.Name(), Kind: "denied", Object: r.Method + " " + r.URL.Path, Detail: civicgrid.ErrorMessage(err)})
 	return err
+}
+
+func joinRoles(roles []org.Role) string {
+	out := make([]string, len(roles))
+	for i, r := range roles {
+		out[i] = string(r)
+	}
+	return strings.Join(out, " or ")
 }
 
 type loginRequest struct {
@@ -133,8 +152,10 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
-	token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if c, err := r.Cookie(SessionCookie); err == nil && token == "" {
+	token := ""
+	if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
+		token = strings.TrimPrefix(h, "Bearer ")
+	} else if c, err := r.Cookie(SessionCookie); err == nil {
 		token = c.Value
 	}
 	if err := s.app.DB.DeleteSession(r.Context(), auth.TokenHash(token)); err != nil {

@@ -204,6 +204,9 @@ func caseFilter(r *http.Request) (store.CaseFilter, error) {
 		f.MatterCodes = strings.Split(v, ",")
 	}
 	f.Channel = casework.Channel(q.Get("channel"))
+	if f.Channel != "" && !validChannel(f.Channel) {
+		return f, civicgrid.Errorf(civicgrid.EINVALID, "channel %q is not one of the report channels", f.Channel).WithDetail("field", "channel")
+	}
 	f.Light = casework.Light(q.Get("light"))
 	if f.Light != "" && f.Light != casework.Green && f.Light != casework.Yellow && f.Light != casework.Red {
 		return f, civicgrid.Errorf(civicgrid.EINVALID, "light must be green, yellow or red").WithDetail("field", "light")
@@ -239,6 +242,15 @@ func withinFilter(s *Server, r *http.Request, f *store.CaseFilter) error {
 		}
 	}
 	return nil
+}
+
+func validChannel(c casework.Channel) bool {
+	for _, x := range casework.Channels {
+		if x == c {
+			return true
+		}
+	}
+	return false
 }
 
 func validState(s casework.State) bool {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -49,7 +50,8 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Debug("request refused", "method", r.Method, "path", r.URL.Path, "code", code, "msg", civicgrid.ErrorMessage(err))
 	}
 	d := errorDetail{Code: code, Message: civicgrid.ErrorMessage(err), Details: map[string]any{}}
-	if e, ok := err.(*civicgrid.Error); ok && e.Details != nil {
+	var e *civicgrid.Error
+	if errors.As(err, &e) && e.Details != nil {
 		d.Details = e.Details
 	}
 	writeJSON(w, HTTPStatus(err), errorBody{Error: d})

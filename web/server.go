@@ -135,7 +135,8 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.app.DB.Ping(ctx); err != nil {
-		s.writeError(w, r, civicgrid.Errorf(civicgrid.EUNAVAILABLE, "database unreachable: %v", err))
+		s.log.Warn("readiness: database unreachable", "err", err)
+		s.writeError(w, r, civicgrid.Errorf(civicgrid.EUNAVAILABLE, "database unreachable"))
 		return
 	}
 	if err := s.app.DB.CheckSchema(ctx); err != nil {

@@ -146,9 +146,19 @@ func loadDemo(ctx context.Context, a *app.App, fake *clock.Fake, key, password s
 		return err
 	}
 	fmt.Fprintf(stdout, "demo: 宝山区 loaded. Staff password: %s (e.g. login district.dispatcher). Open311 api_key: %s\n", creds.Password, creds.APIKey)
+	if days <= 0 {
+		return nil
+	}
+	fmt.Fprintf(stdout, "demo: generating %d days of history through the real workflow (this takes a little while)...\n", days)
 	end := fake.Now()
 	fake.Set(end.Add(-time.Duration(days) * 24 * time.Hour))
+	if err := a.DB.SetBulkLoad(ctx, true); err != nil {
+		return err
+	}
 	stats, err := demo.GenerateHistory(ctx, a, fake, demo.HistoryOptions{Days: days, PerDay: perDay, End: end, Seed: 2026})
+	if err2 := a.DB.SetBulkLoad(context.WithoutCancel(ctx), false); err == nil {
+		err = err2
+	}
 	if err != nil {
 		return err
 	}

@@ -109,7 +109,7 @@ type MatterType struct {
 	Deadlines        map[Urgency]Limits `json:"deadlines"`
 	WarnPercent      int                `json:"warn_percent"` // yellow light threshold, 80 by default
 	DuplicateRadiusM float64            `json:"duplicate_radius_m"`
-	DuplicateWindow  time.Duration      `json:"duplicate_window"`
+	DuplicateWindow  time.Duration      `json:"-"` // JSON: duplicate_window_minutes
 	Fields           []Field            `json:"fields,omitempty"`
 	Active           bool               `json:"active"`
 }

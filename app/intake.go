@@ -250,10 +250,10 @@ func (a *App) place(cfg *Config, p Principal, actor org.Actor, in ReportInput, r
 	}
 	r.Grid, r.Community, r.Street, r.District = set(org.LevelGrid), set(org.LevelCommunity), set(org.LevelStreet), set(org.LevelDistrict)
 	r.TerritoryPath = at.Path
-	// Outside callers may only report within their own scope.
+	// Staff and systems report only within their own territory.
 	if scopes := p.Scopes(); scopes != nil && (p.User != nil || p.Key != nil) {
 		inside := false
-		for _, s := range scopes {
+		for _, s := range territories(cfg, scopes) {
 			if org.Contains(s, at.Path) || org.Contains(at.Path, s) {
 				inside = true
 			}
@@ -339,4 +339,21 @@ func checkIdempotencyKey(k string) error {
 		}
 	}
 	return nil
+}
+
+// territories turns scopes into places on the map: a department reaches the territory it serves,
+// not its own node in the tree.
+func territories(cfg *Config, scopes []string) []string {
+	out := make([]string, 0, len(scopes))
+	for _, s := range scopes {
+		u, ok := cfg.Tree.Unit(lastID(s))
+		if ok && u.Kind == org.Department {
+			if t, ok := cfg.Tree.Unit(u.Territory); ok {
+				out = append(out, t.Path)
+				continue
+			}
+		}
+		out = append(out, s)
+	}
+	return out
 }

@@ -121,3 +121,20 @@ func TestWhistleRespectsAdmissionList(t *testing.T) {
 		e.refused("police.youyi.handler", c.ID, casework.ActWhistleAck, civicgrid.ECONFLICT)
 	})
 }
+
+// TestDepartmentReportsInItsTerritory: a squad's handler reports what they see in the street they
+// serve, and not in another street.
+func TestDepartmentReportsInItsTerritory(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		e := newEnv(t, dsn)
+		c := e.reportAs("chengguan.youyi.handler", "E0203", "310113003001001") // 非法小广告 in 友谊路
+		if c.Street != "310113003000" || c.Originator != "310113003000-chengguan" {
+			t.Fatalf("street %s originator %s", c.Street, c.Originator)
+		}
+		p := demo.GridCentre(demo.Baoshan().Grids["310113007001001"]) // 吴淞
+		_, _, err := e.app.Report(context.Background(), e.user("chengguan.youyi.handler"), app.ReportInput{MatterCode: "E0203", Description: "x", Lat: &p.Lat, Lon: &p.Lon}, "")
+		if !civicgrid.IsCode(err, civicgrid.EINVALID) {
+			t.Fatalf("reporting in another street: %v", err)
+		}
+	})
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"civicgrid"
 	"civicgrid/catalog"
@@ -464,15 +463,8 @@ func newEvent(id int64, seq int, a Action, actor org.Actor, at time.Time, from, 
 	return e, nil
 }
 
-func checkText(field, s string, max int) error {
-	if !utf8.ValidString(s) {
-		return civicgrid.Errorf(civicgrid.EINVALID, "%s is not valid UTF-8 text", field).WithDetail("field", field)
-	}
-	if n := utf8.RuneCountInString(s); n > max {
-		return civicgrid.Errorf(civicgrid.EINVALID, "%s is limited to %d characters, got %d", field, max, n).WithDetail("field", field)
-	}
-	return nil
-}
+// checkText holds free text to the platform's one rule (civicgrid.CheckText).
+func checkText(field, s string, max int) error { return civicgrid.CheckText(field, s, max) }
 
 func checkMedia(field string, ids []string, max int) error {
 	if len(ids) > max {

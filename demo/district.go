@@ -313,6 +313,8 @@ func seedStaff() []Staff {
 	add("district.dispatcher2", "", grant(org.RoleDispatcher, DistrictID))
 	add("district.leader", "", grant(org.RoleLeader, DistrictID))
 	add("district.admin", "", grant(org.RoleAdmin, DistrictID))
+	// The platform administrator: catalogue, lists, calendar and API keys are platform-wide.
+	add("city.admin", "", grant(org.RoleAdmin, CityID))
 	add("district.auditor", "", grant(org.RoleAuditor, DistrictID))
 
 	// Handlers of the district departments.

@@ -197,10 +197,15 @@ func (db *DB) PutCalendarHours(ctx context.Context, h calendar.Hours) error {
 
 // PutCalendarDays imports holiday and make-up working days; a day replaces the same date.
 func (db *DB) PutCalendarDays(ctx context.Context, days []calendar.Day) error {
-	for _, d := range days {
+	seen := make(map[string]bool, len(days))
+	for i, d := range days {
 		if err := d.Validate(); err != nil {
 			return err
 		}
+		if seen[d.Date] {
+			return civicgrid.Errorf(civicgrid.EINVALID, "day %d repeats the date %s; list each date once", i+1, d.Date).WithDetail("field", "days")
+		}
+		seen[d.Date] = true
 	}
 	return db.inWrite(ctx, func(tx *Tx) error {
 		for _, d := range days {

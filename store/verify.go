@@ -28,7 +28,7 @@ const maxProblems = 1000
 // Verify checks every case: its hash chain is intact, and its stored projection equals the one
 // rebuilt from its events. It reads in batches and never changes anything.
 func (db *DB) Verify(ctx context.Context) (VerifyReport, error) {
-	var rep VerifyReport
+	rep := VerifyReport{Problems: []Problem{}}
 	var after int64
 	for {
 		var ids []int64

@@ -19,17 +19,17 @@ import (
 const (
 	MaxGeoJSONBody  = 64 << 20
 	MaxCalendarBody = 1 << 20
-	MaxUnitsPerPut  = 20000
+	MaxUnitsPerPut  = 5000 // about what fits in one JSON body
 )
 
-// rootAdmin requires the admin role over a root of the tree (catalogue, lists and calendar are
-// platform-wide).
+// rootAdmin requires the admin role over a root of the tree: the catalogue, the lists, the
+// calendar and API keys are platform-wide, so a district's admin does not change them for a city.
 func (s *Server) rootAdmin(r *http.Request) error {
 	p := principalOf(r)
 	tree := s.app.Config().Tree
 	if p.User != nil {
 		for _, g := range p.User.Grants {
-			if u, ok := tree.Unit(g.Unit); g.Role == org.RoleAdmin && ok && (u.Parent == "" || u.Kind == org.District) {
+			if u, ok := tree.Unit(g.Unit); g.Role == org.RoleAdmin && ok && u.Parent == "" {
 				return nil
 			}
 		}
@@ -148,7 +148,7 @@ func (s *Server) handleGridsExport(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleGridsImport(w http.ResponseWriter, r *http.Request) {
-	if err := s.rootAdmin(r); err != nil {
+	if err := s.requireRole(r, "", org.RoleAdmin); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -163,7 +163,15 @@ func (s *Server) handleGridsImport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	shapes := make(map[string]geo.MultiPolygon, len(fs))
+	tree := s.app.Config().Tree
 	for _, f := range fs {
+		// An admin draws the grids of their own subtree; unknown grids are refused by the store.
+		if u, ok := tree.Unit(f.ID); ok {
+			if err := s.requireRole(r, u.Path, org.RoleAdmin); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+		}
 		shapes[f.ID] = f.Geometry
 	}
 	if err := s.app.PutGridShapes(r.Context(), shapes); err != nil {

@@ -79,7 +79,7 @@ func TestLocateInEveryCRS(t *testing.T) {
 
 func TestCalendarImportAPI(t *testing.T) {
 	eachFixture(t, func(t *testing.T, f *fixture) {
-		admin, intake := f.login("district.admin"), f.login("district.intake")
+		admin, intake := f.login("city.admin"), f.login("district.intake")
 		csv := "date,kind,name\n2027-01-01,off,元旦\n2027-02-06,work,春节调休上班\n"
 		if r := f.do("POST", "/api/v1/calendar/days", intake, []byte(csv), "Content-Type", "text/csv"); r.Status != http.StatusForbidden {
 			t.Fatalf("intake importing holidays: %d", r.Status)
@@ -135,6 +135,35 @@ func TestBodyRules(t *testing.T) {
 		r = f.must(http.StatusOK, f.do("GET", "/api/v1/cases", token, nil))
 		if n := len(r.json(t)["cases"].([]any)); n != 0 {
 			t.Fatalf("refused requests left %d cases", n)
+		}
+	})
+}
+
+// TestPlatformAdministration: the catalogue, lists, calendar and API keys are platform-wide, so
+// only an administrator of the root (the city) changes them; a district's administrator draws the
+// district's grids but changes nothing for the whole city.
+func TestPlatformAdministration(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		district, city := f.login("district.admin"), f.login("city.admin")
+		r := f.must(http.StatusOK, f.do("GET", "/api/v1/admission-list", district, nil))
+		entries := r.json(t)["entries"]
+		for _, path := range []string{"/api/v1/admission-list", "/api/v1/responsibility-list"} {
+			body := map[string]any{"entries": entries}
+			if path == "/api/v1/responsibility-list" {
+				body["entries"] = f.must(http.StatusOK, f.do("GET", path, district, nil)).json(t)["entries"]
+			}
+			if r := f.do("PUT", path, district, body); r.Status != http.StatusForbidden {
+				t.Errorf("district admin PUT %s: %d", path, r.Status)
+			}
+			f.must(http.StatusOK, f.do("PUT", path, city, body))
+		}
+		if r := f.do("POST", "/api/v1/api-keys", district, map[string]any{"name": "x", "unit": demo.DistrictID, "role": "resident"}); r.Status != http.StatusForbidden {
+			t.Errorf("district admin creating an API key: %d", r.Status)
+		}
+		grids := f.must(http.StatusOK, f.do("GET", "/api/v1/grids.geojson?under="+youyiC1, district, nil)).Body
+		f.must(http.StatusOK, f.do("PUT", "/api/v1/grids.geojson", district, grids))
+		if r := f.do("PUT", "/api/v1/grids.geojson", f.login("youyi.c1.handler"), grids); r.Status != http.StatusForbidden {
+			t.Errorf("community handler importing grids: %d", r.Status)
 		}
 	})
 }

@@ -457,11 +457,11 @@ func TestOpenAPIConformanceAdmin(t *testing.T) {
 			t.Error("the served document differs from openapi.json")
 		}
 
-		r = f.must(200, f.call("POST", "/api/v1/login", "/api/v1/login", "", map[string]string{"login": "district.admin", "password": demoPassword}))
+		r = f.must(200, f.call("POST", "/api/v1/login", "/api/v1/login", "", map[string]string{"login": "city.admin", "password": demoPassword}))
 		admin := r.json(t)["token"].(string)
-		f.must(401, f.call("POST", "/api/v1/login", "/api/v1/login", "", map[string]string{"login": "district.admin", "password": "wrong-password"}))
+		f.must(401, f.call("POST", "/api/v1/login", "/api/v1/login", "", map[string]string{"login": "city.admin", "password": "wrong-password"}))
 		r = f.must(200, f.call("GET", "/api/v1/me", "/api/v1/me", admin, nil))
-		if r.json(t)["login"] != "district.admin" {
+		if r.json(t)["login"] != "city.admin" {
 			t.Errorf("me: %s", r.Body)
 		}
 

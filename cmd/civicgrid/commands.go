@@ -12,6 +12,7 @@ import (
 	"civicgrid/app"
 	"civicgrid/calendar"
 	"civicgrid/clock"
+	"civicgrid/store"
 )
 
 func dbFlag(fs *flag.FlagSet) *string {
@@ -91,7 +92,7 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := needDB(fs, *dsn); err != nil {
 		return err
 	}
-	db, err := openMigrated(ctx, *dsn)
+	db, err := openCurrent(ctx, *dsn)
 	if err != nil {
 		return err
 	}
@@ -141,7 +142,7 @@ func runCalendar(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	db, err := openMigrated(ctx, *dsn)
+	db, err := openCurrent(ctx, *dsn)
 	if err != nil {
 		return err
 	}
@@ -151,4 +152,18 @@ func runCalendar(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	fmt.Fprintf(stdout, "imported %d calendar days\n", len(days))
 	return nil
+}
+
+// openCurrent opens a database whose schema is exactly this build's, changing nothing: tools that
+// read or patch data never migrate behind the operator's back.
+func openCurrent(ctx context.Context, dsn string) (*store.DB, error) {
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.CheckSchema(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }

@@ -68,6 +68,13 @@ func TestCalendarImportCLI(t *testing.T) {
 		dir := t.TempDir()
 		good := filepath.Join(dir, "2027.csv")
 		os.WriteFile(good, []byte("date,kind,name\n2027-01-01,off,元旦\n2027-02-06,work,春节调休上班\n"), 0o600)
+		// Tools that patch data never migrate behind the operator's back.
+		if out, err := runCommand(t, "calendar", "import", "--db", dsn, good); err == nil || !strings.Contains(err.Error(), "run civicgrid migrate") {
+			t.Fatalf("import into an unmigrated database: %v\n%s", err, out)
+		}
+		if out, err := runCommand(t, "migrate", "--db", dsn); err != nil || !strings.Contains(out, "schema at version") {
+			t.Fatalf("migrate: %v\n%s", err, out)
+		}
 		out, err := runCommand(t, "calendar", "import", "--db", dsn, good)
 		if err != nil || !strings.Contains(out, "imported 2 calendar days") {
 			t.Fatalf("import: %v\n%s", err, out)

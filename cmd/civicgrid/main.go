@@ -17,13 +17,15 @@ import (
 const usage = `civicgrid — 网格化基层治理平台 / grassroots governance platform
 
 Usage:
-  civicgrid serve   [--addr 127.0.0.1:8080] [--data DIR] [--db DSN] [--demo] [--demo-api-key KEY] [--demo-password PW]
+  civicgrid serve   [--addr 127.0.0.1:8080] [--data DIR] [--db DSN] [--log-json] [--log-level info]
+                    [--demo] [--demo-api-key KEY] [--demo-password PW] [--demo-days 90] [--demo-per-day 22]
   civicgrid migrate --db DSN
-  civicgrid demo    --db DSN [--days 90] [--per-day 22]
-  civicgrid verify  --db DSN
+  civicgrid demo    --db DSN [--days 90] [--per-day 22] [--api-key KEY] [--password PW]
+  civicgrid verify  --db DSN [--json]
   civicgrid calendar import --db DSN FILE.csv
 
 DSN is sqlite:PATH or postgres://user@host:5432/db. Without --db, serve uses sqlite:DIR/civicgrid.db.
+serve and demo bring the schema up to date; verify and calendar import need it current already.
 `
 
 func main() {

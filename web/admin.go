@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -262,46 +263,36 @@ func (s *Server) handleResponsibilities(w http.ResponseWriter, r *http.Request) 
 	writeJSON(w, http.StatusOK, map[string]any{"entries": nonNil(s.app.Config().Responsibilities)})
 }
 
-type responsibilitiesRequest struct {
-	Entries []catalog.ResponsibilityEntry `json:"entries"`
-}
+// MaxListEntries caps a published list (responsibility or admission list) sent in one PUT.
+const MaxListEntries = 20000
 
 func (s *Server) handlePutResponsibilities(w http.ResponseWriter, r *http.Request) {
-	var req responsibilitiesRequest
-	if err := s.adminJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if len(req.Entries) > 20000 {
-		s.writeError(w, r, civicgrid.Errorf(civicgrid.EINVALID, "at most 20000 entries").WithDetail("field", "entries"))
-		return
-	}
-	if err := s.app.ReplaceResponsibilities(r.Context(), req.Entries); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]int{"entries": len(req.Entries)})
+	putList(s, w, r, s.app.ReplaceResponsibilities)
 }
 
 func (s *Server) handleAdmissions(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"entries": nonNil(s.app.Config().Admissions)})
 }
 
-type admissionsRequest struct {
-	Entries []catalog.AdmissionEntry `json:"entries"`
+func (s *Server) handlePutAdmissions(w http.ResponseWriter, r *http.Request) {
+	putList(s, w, r, s.app.ReplaceAdmissions)
 }
 
-func (s *Server) handlePutAdmissions(w http.ResponseWriter, r *http.Request) {
-	var req admissionsRequest
+// putList replaces a whole published list: a platform administrator sends {"entries":[...]}, and
+// the list is replaced as one document or not at all.
+func putList[T any](s *Server, w http.ResponseWriter, r *http.Request, replace func(context.Context, []T) error) {
+	var req struct {
+		Entries []T `json:"entries"`
+	}
 	if err := s.adminJSON(w, r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if len(req.Entries) > 20000 {
-		s.writeError(w, r, civicgrid.Errorf(civicgrid.EINVALID, "at most 20000 entries").WithDetail("field", "entries"))
+	if len(req.Entries) > MaxListEntries {
+		s.writeError(w, r, civicgrid.Errorf(civicgrid.EINVALID, "at most %d entries", MaxListEntries).WithDetail("field", "entries"))
 		return
 	}
-	if err := s.app.ReplaceAdmissions(r.Context(), req.Entries); err != nil {
+	if err := replace(r.Context(), req.Entries); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

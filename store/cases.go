@@ -287,27 +287,19 @@ func (f *CaseFilter) where() (string, []any) {
 			conds = append(conds, "("+strings.Join(ors, " OR ")+")")
 		}
 	}
-	if len(f.IDs) > 0 {
-		var ps []string
-		for _, id := range f.IDs {
-			ps = append(ps, arg(id))
+	in := func(column string, n int, value func(i int) any) {
+		if n == 0 {
+			return
 		}
-		conds = append(conds, "id IN ("+strings.Join(ps, ", ")+")")
-	}
-	if len(f.States) > 0 {
-		var ps []string
-		for _, s := range f.States {
-			ps = append(ps, arg(string(s)))
+		ps := make([]string, n)
+		for i := range n {
+			ps[i] = arg(value(i))
 		}
-		conds = append(conds, "state IN ("+strings.Join(ps, ", ")+")")
+		conds = append(conds, column+" IN ("+strings.Join(ps, ", ")+")")
 	}
-	if len(f.MatterCodes) > 0 {
-		var ps []string
-		for _, s := range f.MatterCodes {
-			ps = append(ps, arg(s))
-		}
-		conds = append(conds, "matter_code IN ("+strings.Join(ps, ", ")+")")
-	}
+	in("id", len(f.IDs), func(i int) any { return f.IDs[i] })
+	in("state", len(f.States), func(i int) any { return string(f.States[i]) })
+	in("matter_code", len(f.MatterCodes), func(i int) any { return f.MatterCodes[i] })
 	if f.Channel != "" {
 		conds = append(conds, "channel = "+arg(string(f.Channel)))
 	}

@@ -167,3 +167,15 @@ func TestPlatformAdministration(t *testing.T) {
 		}
 	})
 }
+
+func TestListFilterCaps(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		token := f.login("district.intake")
+		codes := strings.TrimSuffix(strings.Repeat("E0502,", 101), ",")
+		if r := f.do("GET", "/api/v1/cases?matter_code="+codes, token, nil); r.Status != http.StatusBadRequest {
+			t.Fatalf("101 matter codes: %d", r.Status)
+		}
+		codes = strings.TrimSuffix(strings.Repeat("E0502,", 100), ",")
+		f.must(http.StatusOK, f.do("GET", "/api/v1/cases?matter_code="+codes+"&state=filed,closed&channel=patrol", token, nil))
+	})
+}

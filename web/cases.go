@@ -164,8 +164,11 @@ func (s *Server) handleListCases(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// MaxPageSize caps list pages.
-const MaxPageSize = 200
+// MaxPageSize caps list pages; MaxFilterValues caps a comma-separated filter.
+const (
+	MaxPageSize     = 200
+	MaxFilterValues = 100
+)
 
 func caseFilter(r *http.Request) (store.CaseFilter, error) {
 	q := r.URL.Query()
@@ -202,6 +205,9 @@ func caseFilter(r *http.Request) (store.CaseFilter, error) {
 	}
 	if v := q.Get("matter_code"); v != "" {
 		f.MatterCodes = strings.Split(v, ",")
+		if len(f.MatterCodes) > MaxFilterValues {
+			return f, civicgrid.Errorf(civicgrid.EINVALID, "at most %d matter codes in one filter", MaxFilterValues).WithDetail("field", "matter_code")
+		}
 	}
 	f.Channel = casework.Channel(q.Get("channel"))
 	if f.Channel != "" && !validChannel(f.Channel) {

@@ -475,15 +475,13 @@ func fireCase(ctx context.Context, tx *Tx, id int64, now time.Time, fire func(c 
 	// A case can have a warning and an overdue mark both due (after an outage); each is fired in
 	// turn, reading the marks again after every event since an event re-plans them.
 	for i := 0; i < 4; i++ {
-		var m casework.Mark
-		var due int64
-		err := tx.QueryRowContext(ctx, `SELECT clock, kind, due_at FROM timers WHERE case_id = $1 AND due_at <= $2 ORDER BY due_at, kind DESC LIMIT 1`, id, micros(now)).Scan(&m.Clock, &m.Kind, &due)
-		if errors.Is(err, sql.ErrNoRows) {
-			break
-		} else if err != nil {
+		m, ok, err := nextDueMark(ctx, tx, id, now)
+		if err != nil {
 			return n, err
 		}
-		m.DueAt = fromMicros(due)
+		if !ok {
+			break
+		}
 		ev, err := fire(&c, m)
 		if err != nil {
 			if code := civicgrid.ErrorCode(err); code == civicgrid.EINTERNAL || code == civicgrid.EUNAVAILABLE {
@@ -500,6 +498,34 @@ func fireCase(ctx context.Context, tx *Tx, id int64, now time.Time, fire func(c 
 		n++
 	}
 	return n, nil
+}
+
+// nextDueMark returns the case's earliest mark due at now (a warning before an overdue mark due at
+// the same instant). A case has at most four marks, so they are read by the primary key and chosen
+// here: a plan that ran through the due_at index instead would cost as much as the whole backlog.
+func nextDueMark(ctx context.Context, tx *Tx, id int64, now time.Time) (casework.Mark, bool, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT clock, kind, due_at FROM timers WHERE case_id = $1`, id)
+	if err != nil {
+		return casework.Mark{}, false, err
+	}
+	defer rows.Close()
+	var best casework.Mark
+	found := false
+	for rows.Next() {
+		var m casework.Mark
+		var due int64
+		if err := rows.Scan(&m.Clock, &m.Kind, &due); err != nil {
+			return casework.Mark{}, false, err
+		}
+		m.DueAt = fromMicros(due)
+		if m.DueAt.After(now) {
+			continue
+		}
+		if !found || m.DueAt.Before(best.DueAt) || (m.DueAt.Equal(best.DueAt) && m.Kind == casework.ActWarn) {
+			best, found = m, true
+		}
+	}
+	return best, found, rows.Err()
 }
 
 // PendingTimers counts marks not yet fired, and those due at now.

@@ -73,6 +73,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/v1/cases/{id}", s.caller(s.handleGetCase))
 	m.HandleFunc("POST /api/v1/cases/{id}/{action}", s.caller(s.handleAction))
 
+	s.open311Routes()
+
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, civicgrid.Errorf(civicgrid.ENOTFOUND, "no API endpoint %s %s", r.Method, r.URL.Path))
 	})

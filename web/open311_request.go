@@ -102,4 +102,3 @@ func statusNotes(c *casework.Case) string {
 	}
 	return ""
 }
-

@@ -48,6 +48,7 @@ func (s *Server) open311Routes() {
 	m.HandleFunc("GET "+open311Base+"services/{file}", s.o311Sub(s.handleO311ServiceDefinition))
 	m.HandleFunc("GET "+open311Base+"requests/{file}", s.o311Sub(s.handleO311Request))
 	m.HandleFunc("GET "+open311Base+"tokens/{file}", s.o311Sub(s.handleO311Token))
+	m.HandleFunc("GET /media/{id}", s.handleMedia)
 	m.HandleFunc(open311Base, func(w http.ResponseWriter, r *http.Request) {
 		s.o311Error(w, r, o311JSON, civicgrid.Errorf(civicgrid.ENOTFOUND, "no Open311 resource %s %s", r.Method, r.URL.Path))
 	})

@@ -138,3 +138,47 @@ func TestDepartmentReportsInItsTerritory(t *testing.T) {
 		}
 	})
 }
+
+// TestWhistleLateMarkedBySweep: a summoned unit that does not acknowledge in time is marked late by
+// the deadline sweep, once; acknowledging late is still recorded.
+func TestWhistleLateMarkedBySweep(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		e := newEnv(t, dsn)
+		ctx := context.Background()
+		c := e.reportAs("youyi.c1.worker1", "E0502", "310113003001001")
+		e.act("district.intake", c.ID, casework.ActFile, casework.Input{})
+		e.act("district.dispatcher", c.ID, casework.ActDispatch, casework.Input{})
+		c = e.act("youyi.leader", c.ID, casework.ActWhistle, casework.Input{Lead: "310113003000-chengguan", Units: []string{"310113003000-police"},
+			AckLimit: &calendar.Limit{Amount: 2, Unit: calendar.WorkingHours}, Reason: "联合整治"})
+		e.act("chengguan.youyi.handler", c.ID, casework.ActWhistleAck, casework.Input{})
+		due := c.Whistle.Units[1].DueAt
+		e.clock.Set(due)
+		before, _ := e.app.DB.CaseEvents(ctx, c.ID)
+		for e.sweepOnce(t) > 0 {
+		}
+		after, _ := e.app.DB.CaseEvents(ctx, c.ID)
+		late := 0
+		for _, ev := range after[len(before):] {
+			if ev.Action == casework.ActWhistleLate {
+				late++
+			}
+		}
+		got, _ := e.app.DB.Case(ctx, c.ID)
+		if late != 1 || !got.Whistle.Units[1].Late || got.Whistle.Units[0].Late {
+			t.Fatalf("%d late marks; parties %+v", late, got.Whistle.Units)
+		}
+		e.act("police.youyi.handler", c.ID, casework.ActWhistleAck, casework.Input{})
+		if rep, err := e.app.DB.Verify(ctx); err != nil || len(rep.Problems) != 0 {
+			t.Fatalf("verify: %+v %v", rep.Problems, err)
+		}
+	})
+}
+
+func (e *env) sweepOnce(t *testing.T) int {
+	t.Helper()
+	n, err := e.app.Sweep(context.Background(), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

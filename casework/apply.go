@@ -199,6 +199,13 @@ func project(e Event) (func(*Case), error) {
 		}
 		return func(c *Case) { ackWhistle(c, p.Unit, at) }, nil
 
+	case ActWhistleLate:
+		var p ackPayload
+		if err := decode(e, &p, false); err != nil {
+			return nil, err
+		}
+		return func(c *Case) { lateWhistle(c, p.Unit) }, nil
+
 	case ActWarn, ActOverdue:
 		var p markPayload
 		if err := decode(e, &p, true); err != nil {
@@ -245,6 +252,22 @@ func ackWhistle(c *Case, unit string, at time.Time) {
 		if w.Units[i].Unit == unit && w.Units[i].AckedAt == nil {
 			t := at
 			w.Units[i].AckedAt = &t
+			break
+		}
+	}
+	c.Whistle = &w
+}
+
+// lateWhistle marks the party late, on a fresh copy of the parties like ackWhistle.
+func lateWhistle(c *Case, unit string) {
+	if c.Whistle == nil {
+		return
+	}
+	w := *c.Whistle
+	w.Units = append([]WhistleParty(nil), w.Units...)
+	for i := range w.Units {
+		if w.Units[i].Unit == unit {
+			w.Units[i].Late = true
 			break
 		}
 	}

@@ -138,6 +138,7 @@ var builders = map[Action]func(*decision) (any, error){
 	ActComment:          reasonOnly,
 	ActWarn:             mark(Yellow),
 	ActOverdue:          mark(Red),
+	ActWhistleLate:      buildWhistleLate,
 }
 
 func noPayload(*decision) (any, error) { return nil, nil }
@@ -411,6 +412,31 @@ func buildWhistle(d *decision) (any, error) {
 func buildAck(d *decision) (any, error) {
 	i, _ := summonedParty(d.c.Whistle, d.actor.UnitPath)
 	return ackPayload{Unit: d.c.Whistle.Units[i].Unit}, nil
+}
+
+// buildWhistleLate records that a summoned party let its acknowledgement deadline pass. Timers fire
+// it; a mark for a party that has acknowledged, is already late, is no longer summoned (a new
+// whistle replaced the old one), or whose deadline is still ahead gets ECONFLICT.
+func buildWhistleLate(d *decision) (any, error) {
+	c, unit := d.c, strings.TrimSpace(d.in.Unit)
+	if unit == "" {
+		return nil, civicgrid.Errorf(civicgrid.EINVALID, "a late acknowledgement mark needs the summoned unit").WithDetail("field", "unit")
+	}
+	for _, p := range c.Whistle.Units {
+		if p.Unit != unit {
+			continue
+		}
+		switch {
+		case p.AckedAt != nil:
+			return nil, civicgrid.Errorf(civicgrid.ECONFLICT, "unit %s acknowledged the whistle on case %d at %s", unit, c.ID, inChina(*p.AckedAt))
+		case p.Late:
+			return nil, civicgrid.Errorf(civicgrid.ECONFLICT, "unit %s is already recorded late on case %d", unit, c.ID)
+		case d.m.now.Before(p.DueAt):
+			return nil, civicgrid.Errorf(civicgrid.ECONFLICT, "unit %s has until %s to acknowledge the whistle on case %d", unit, inChina(p.DueAt), c.ID)
+		}
+		return ackPayload{Unit: unit}, nil
+	}
+	return nil, civicgrid.Errorf(civicgrid.ECONFLICT, "unit %s is not summoned by the whistle on case %d", unit, c.ID)
 }
 
 // mark records that a clock reached its warning (yellow) or due (red) instant. Timers fire it; a

@@ -109,6 +109,14 @@ func summoned(c *Case, a org.Actor) error {
 	return civicgrid.Errorf(civicgrid.EFORBIDDEN, "%s was not summoned to case %d", unitName(a), c.ID)
 }
 
+// hasWhistle: a missed acknowledgement can only be recorded on a case with a whistle.
+func hasWhistle(c *Case, _ org.Actor) error {
+	if c.Whistle == nil {
+		return civicgrid.Errorf(civicgrid.ECONFLICT, "case %d has no whistle", c.ID)
+	}
+	return nil
+}
+
 // summonedParty returns the index of the nearest unacknowledged party on the actor's path (-1 if
 // none) and whether a party on the path has already acknowledged.
 func summonedParty(w *Whistle, unitPath string) (int, bool) {

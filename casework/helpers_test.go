@@ -149,8 +149,25 @@ func inputFor(c *casework.Case, a casework.Action) casework.Input {
 		if c.StageClock != nil {
 			in.ClockStage = c.StageClock.Stage
 		}
+	case casework.ActWhistleLate:
+		if p := waitingParty(c); p != nil {
+			in.Unit = p.Unit
+		}
 	}
 	return in
+}
+
+// waitingParty is the first whistle party that has neither acknowledged nor been recorded late.
+func waitingParty(c *casework.Case) *casework.WhistleParty {
+	if c.Whistle == nil {
+		return nil
+	}
+	for i, p := range c.Whistle.Units {
+		if p.AckedAt == nil && !p.Late {
+			return &c.Whistle.Units[i]
+		}
+	}
+	return nil
 }
 
 // envFor is an environment in which the action on c meets its time rules.
@@ -167,6 +184,9 @@ func envFor(c *casework.Case, a casework.Action) casework.Env {
 		case casework.ActOverdue:
 			env.Now = k.DueAt
 		}
+	}
+	if p := waitingParty(c); a == casework.ActWhistleLate && p != nil && p.DueAt.After(env.Now) {
+		env.Now = p.DueAt
 	}
 	return env
 }

@@ -72,7 +72,8 @@ type whistlePayload struct {
 	Whistle Whistle `json:"whistle"`
 }
 
-// ackPayload (whistle_ack) names the party that acknowledged.
+// ackPayload (whistle_ack, whistle_late) names the party that acknowledged, or that missed its
+// acknowledgement deadline.
 type ackPayload struct {
 	Unit string `json:"unit"`
 }

@@ -2,6 +2,7 @@ package casework_test
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -464,6 +465,183 @@ func TestWhistle(t *testing.T) {
 		if p.AckedAt == nil {
 			t.Errorf("%s not acknowledged", p.Unit)
 		}
+	}
+}
+
+// TestWhistleLate follows a whistle's acknowledgement deadlines through the timer engine: one mark
+// per waiting party, fired once when due, gone once the party acknowledges, is recorded late, is
+// no longer summoned, or the case ends.
+func TestWhistleLate(t *testing.T) {
+	w := handlingWorld(t, june(9, 0, 0)) // Monday; signed at 10:00
+	check := func(when string) {
+		t.Helper()
+		c, err := casework.Rebuild(w.events)
+		if err != nil {
+			t.Fatalf("%s: rebuild: %v", when, err)
+		}
+		sameCase(t, c, w.c)
+		if err := casework.VerifyChain(w.events); err != nil {
+			t.Fatalf("%s: %v", when, err)
+		}
+	}
+	two := &calendar.Limit{Amount: 2, Unit: calendar.WorkingHours}
+	community := staffAt(org.RoleHandler, communityID, communityPath)
+	w.at(june(10, 16, 30)).doIn(casework.ActWhistle, community, casework.Input{Lead: housing, Units: []string{market, water}, AckLimit: two})
+	check("whistle")
+
+	// Worked out by hand on the default hours: Tuesday 16:30 to 17:30 is the first working hour,
+	// Wednesday 09:00 to 10:00 the second, so every party is due on 06-11 at 10:00. The stage and
+	// whole marks are those of TestSuspensionPausesClocks, unchanged by the whistle.
+	due := june(11, 10, 0)
+	clockMarks := []casework.Mark{
+		{Clock: casework.MarkStage, Kind: casework.ActWarn, DueAt: june(12, 10, 36)},
+		{Clock: casework.MarkStage, Kind: casework.ActOverdue, DueAt: june(12, 17, 30)},
+		{Clock: casework.MarkWhole, Kind: casework.ActWarn, DueAt: june(19, 16, 6)},
+		{Clock: casework.MarkWhole, Kind: casework.ActOverdue, DueAt: june(23, 17, 30)},
+	}
+	late := func(unit string, at time.Time) casework.Mark {
+		return casework.Mark{Clock: casework.MarkWhistle + unit, Kind: casework.ActWhistleLate, DueAt: at}
+	}
+	wantMarks(t, w.c, append(slices.Clone(clockMarks), late(housing, due), late(market, due), late(water, due)))
+	if in := casework.MarkInput(w.c, late(water, due)); !reflect.DeepEqual(in, casework.Input{Unit: water}) {
+		t.Errorf("mark input %+v", in)
+	}
+
+	// 市场监管 acknowledges in time and never gets a mark.
+	w.at(june(11, 9, 30)).doIn(casework.ActWhistleAck, staffAt(org.RoleHandler, market, deptPath(market)), casework.Input{})
+	check("ack in time")
+	wantMarks(t, w.c, append(slices.Clone(clockMarks), late(housing, due), late(water, due)))
+
+	sys := org.SystemActor
+	_, err := w.at(due.Add(-time.Microsecond)).try(casework.ActWhistleLate, sys, casework.Input{Unit: water})
+	mustFail(t, err, civicgrid.ECONFLICT) // early
+	w.at(due)
+	_, err = w.try(casework.ActWhistleLate, sys, casework.Input{})
+	mustFail(t, err, civicgrid.EINVALID)
+	_, err = w.try(casework.ActWhistleLate, sys, casework.Input{Unit: market})
+	mustFail(t, err, civicgrid.ECONFLICT) // acknowledged
+	_, err = w.try(casework.ActWhistleLate, sys, casework.Input{Unit: chengguan})
+	mustFail(t, err, civicgrid.ECONFLICT) // never summoned
+	_, err = w.try(casework.ActWhistleLate, actorFor(casework.ActWhistleLate, org.RoleDispatcher), casework.Input{Unit: water})
+	mustFail(t, err, civicgrid.EFORBIDDEN)
+
+	// At the deadline the engine records both waiting parties late, once each.
+	fired := fireDue(t, w, due)
+	check("late")
+	if got, want := marksText(fired), marksText([]casework.Mark{late(housing, due), late(water, due)}); got != want {
+		t.Errorf("fired %s, want %s", got, want)
+	}
+	for _, e := range w.events[len(w.events)-2:] {
+		if e.Action != casework.ActWhistleLate || e.Actor != sys || e.From != casework.Handling || e.To != casework.Handling || !e.At.Equal(due) {
+			t.Errorf("late event %+v", e)
+		}
+	}
+	if got := string(w.events[len(w.events)-1].Payload); got != `{"unit":"`+water+`"}` {
+		t.Errorf("payload %s", got)
+	}
+	for _, p := range w.c.Whistle.Units {
+		if p.Late != (p.Unit != market) {
+			t.Errorf("party %s late %v", p.Unit, p.Late)
+		}
+	}
+	wantMarks(t, w.c, clockMarks)
+	_, err = w.at(due.Add(5*time.Minute)).try(casework.ActWhistleLate, sys, casework.Input{Unit: housing})
+	mustFail(t, err, civicgrid.ECONFLICT) // already late
+	if n := len(fireDue(t, w, due.Add(5*time.Minute))); n != 0 {
+		t.Errorf("%d marks fired again", n)
+	}
+
+	// A late acknowledgement is taken and recorded; the party stays late.
+	w.at(june(11, 11, 0)).doIn(casework.ActWhistleAck, staffAt(org.RoleHandler, water, deptPath(water)), casework.Input{})
+	check("late ack")
+	if p := w.c.Whistle.Units[2]; p.Unit != water || p.AckedAt == nil || !p.AckedAt.Equal(june(11, 11, 0)) || !p.Late {
+		t.Errorf("water after a late acknowledgement: %+v", p)
+	}
+	wantMarks(t, w.c, clockMarks)
+
+	// A new whistle replaces the old marks: 14:00 plus two working hours is 16:00 the same day. The
+	// old whistle's water is no longer summoned.
+	w.at(june(11, 14, 0)).doIn(casework.ActWhistle, community, casework.Input{Lead: market, Units: []string{housing}, AckLimit: two})
+	check("second whistle")
+	due2 := june(11, 16, 0)
+	wantMarks(t, w.c, append(slices.Clone(clockMarks), late(market, due2), late(housing, due2)))
+	_, err = w.at(due2).try(casework.ActWhistleLate, sys, casework.Input{Unit: water})
+	mustFail(t, err, civicgrid.ECONFLICT)
+
+	// A voided case plans no marks at all, and a whistle mark has no row there.
+	w.at(june(11, 15, 0)).do(casework.ActVoid, org.RoleShiftLeader)
+	check("void")
+	wantMarks(t, w.c, nil)
+	_, err = w.at(due2).try(casework.ActWhistleLate, sys, casework.Input{Unit: market})
+	mustFail(t, err, civicgrid.ECONFLICT)
+	if n := len(fireDue(t, w, due2)); n != 0 {
+		t.Errorf("%d marks fired on a voided case", n)
+	}
+	check("end")
+}
+
+// Suspension pauses the case's clocks but not a summons: only the whistle marks remain.
+func TestWhistleMarksWhileSuspended(t *testing.T) {
+	w := worldIn(t, casework.Suspended, "")
+	var got []casework.Mark
+	for _, m := range casework.PendingMarks(w.c) {
+		if m.Kind != casework.ActWhistleLate {
+			t.Errorf("suspended case plans %+v", m)
+		}
+		got = append(got, m)
+	}
+	if len(got) != len(w.c.Whistle.Units) {
+		t.Fatalf("marks %v for parties %+v", got, w.c.Whistle.Units)
+	}
+	fired := fireDue(t, w, w.c.Whistle.Units[0].DueAt)
+	if len(fired) != len(got) || len(casework.PendingMarks(w.c)) != 0 || w.c.State != casework.Suspended {
+		t.Errorf("fired %v; left %v in %s", fired, casework.PendingMarks(w.c), w.c.State)
+	}
+}
+
+// wantMarks compares the case's pending marks with want, in order.
+func wantMarks(t *testing.T, c *casework.Case, want []casework.Mark) {
+	t.Helper()
+	if got, want := marksText(casework.PendingMarks(c)), marksText(want); got != want {
+		t.Errorf("pending marks:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// marksText lists marks one a line, with their instants in China time.
+func marksText(ms []casework.Mark) string {
+	var b strings.Builder
+	for _, m := range ms {
+		fmt.Fprintf(&b, "%s %s %s\n", m.Clock, m.Kind, m.DueAt.In(calendar.China).Format("2006-01-02 15:04:05.999999"))
+	}
+	return b.String()
+}
+
+// fireDue plays the timer engine at now: it fires the case's due marks earliest first, planning the
+// marks again after every event, and drops a mark whose action is refused with a code.
+func fireDue(t *testing.T, w *world, now time.Time) []casework.Mark {
+	t.Helper()
+	var fired []casework.Mark
+	dropped := map[string]bool{}
+	for {
+		var next *casework.Mark
+		for _, m := range casework.PendingMarks(w.c) {
+			if !m.DueAt.After(now) && !dropped[m.Clock+"/"+string(m.Kind)] && (next == nil || m.DueAt.Before(next.DueAt)) {
+				next = &m
+			}
+		}
+		if next == nil {
+			return fired
+		}
+		e, err := casework.Decide(w.c, org.SystemActor, next.Kind, casework.MarkInput(w.c, *next), w.env(now))
+		if err != nil {
+			if code := civicgrid.ErrorCode(err); code == civicgrid.EINTERNAL {
+				t.Fatalf("firing %+v: %v", *next, err)
+			}
+			dropped[next.Clock+"/"+string(next.Kind)] = true
+			continue
+		}
+		w.commit(e)
+		fired = append(fired, casework.Mark{Clock: next.Clock, Kind: next.Kind, DueAt: next.DueAt})
 	}
 }
 

@@ -99,7 +99,10 @@ func buildTable() []Transition {
 		t = append(t, Transition{From: s, Action: ActWhistle, Roles: r(org.RoleLeader, org.RoleDispatcher, org.RoleShiftLeader, org.RoleHandler), To: s, Guard: whistler})
 	}
 	for _, s := range withWhistle {
-		t = append(t, Transition{From: s, Action: ActWhistleAck, Roles: r(org.RoleHandler), To: s, Guard: summoned})
+		t = append(t,
+			Transition{From: s, Action: ActWhistleAck, Roles: r(org.RoleHandler), To: s, Guard: summoned},
+			Transition{From: s, Action: ActWhistleLate, Roles: r(org.RoleSystem), To: s, Guard: hasWhistle},
+		)
 	}
 	for _, s := range running {
 		t = append(t,
@@ -142,7 +145,11 @@ func Table() []Transition {
 var Actions = []Action{ActReport, ActRequestConfirm, ActConfirm, ActDeny, ActFile, ActReject, ActDispatch, ActRule, ActSign, ActReturn,
 	ActRequestExtension, ActApproveExtension, ActDenyExtension, ActRequestSuspend, ActApproveSuspend, ActDenySuspend, ActResume,
 	ActHandle, ActRequestCheck, ActCheckPass, ActCheckFail, ActRate, ActSupervise, ActWhistle, ActWhistleAck, ActMerge, ActVoid,
-	ActComment, ActWarn, ActOverdue}
+	ActComment, ActWarn, ActOverdue, ActWhistleLate}
+
+// SystemActions are the actions only the system takes, fired by the deadline timers (PendingMarks);
+// no person may take them.
+var SystemActions = []Action{ActWarn, ActOverdue, ActWhistleLate}
 
 func knownAction(a Action) bool {
 	for _, x := range Actions {

@@ -50,6 +50,7 @@ reported,confirming,filed,dispatched,handling,handled,checking,rework,returned,s
 reported,confirming,filed,dispatched,handling,handled,checking,rework,returned,suspended void shift_leader admin -> voided
 filed,dispatched,handling,returned,rework whistle leader dispatcher shift_leader handler -> =
 filed,dispatched,handling,handled,checking,rework,returned,suspended whistle_ack handler -> =
+filed,dispatched,handling,handled,checking,rework,returned,suspended whistle_late system -> =
 
 reported,confirming,filed,rejected,dispatched,handling,handled,checking,closed,rework,returned,suspended,voided comment grid_worker intake shift_leader dispatcher handler leader admin auditor -> =
 reported,confirming,filed,dispatched,handling,handled,checking,rework,returned warn system -> =
@@ -171,5 +172,32 @@ func TestTableCoversActionsAndStates(t *testing.T) {
 		if !seenS[s] {
 			t.Errorf("state %s has no row", s)
 		}
+	}
+}
+
+// SystemActions are exactly the actions whose rows name the system alone.
+func TestSystemActions(t *testing.T) {
+	only := map[casework.Action]bool{}
+	for _, r := range casework.Table() {
+		sys := len(r.Roles) == 1 && r.Roles[0] == org.RoleSystem
+		if v, seen := only[r.Action]; seen && v != sys {
+			t.Errorf("%s is for the system alone in some states only", r.Action)
+		}
+		only[r.Action] = sys
+	}
+	var got []string
+	for a, sys := range only {
+		if sys {
+			got = append(got, string(a))
+		}
+	}
+	var want []string
+	for _, a := range casework.SystemActions {
+		want = append(want, string(a))
+	}
+	sort.Strings(got)
+	sort.Strings(want)
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("system-only actions %v, SystemActions %v", got, want)
 	}
 }

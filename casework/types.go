@@ -70,8 +70,9 @@ const (
 	ActVoid             Action = "void"  // 作废
 	ActComment          Action = "comment"
 	// System actions: fired by timers, never by people.
-	ActWarn    Action = "warn"    // 预警 (yellow)
-	ActOverdue Action = "overdue" // 超期 (red)
+	ActWarn        Action = "warn"         // 预警 (yellow)
+	ActOverdue     Action = "overdue"      // 超期 (red)
+	ActWhistleLate Action = "whistle_late" // 逾期未报到: a summoned unit missed its acknowledgement deadline
 )
 
 // Light is the deadline light of the current stage.
@@ -144,11 +145,13 @@ type Whistle struct {
 	At    time.Time      `json:"at"`
 }
 
-// WhistleParty is one summoned unit.
+// WhistleParty is one summoned unit. Late records that its acknowledgement deadline passed first
+// (逾期未报到); a later acknowledgement is still taken, and the party stays late.
 type WhistleParty struct {
 	Unit    string     `json:"unit"`
 	DueAt   time.Time  `json:"due_at"`
 	AckedAt *time.Time `json:"acked_at,omitempty"`
+	Late    bool       `json:"late,omitempty"`
 }
 
 // Case is the current state of a case: a projection of its events, rebuilt by Apply.
@@ -235,7 +238,7 @@ type Input struct {
 	Reason     string `json:"reason,omitempty"`
 	ReasonCode string `json:"reason_code,omitempty"` // e.g. 属地不符 "wrong_territory"; not_government, duplicate, ...
 	// Dispatch / rule: the unit that must act and its assisting units (resolved and checked against the
-	// admission list by the caller, see Env.Target).
+	// admission list by the caller, see Env.Target). Whistle_late: the party whose deadline passed.
 	Unit      string   `json:"unit,omitempty"`
 	Assisting []string `json:"assisting,omitempty"`
 	// Handle: the result and photos (media IDs) before and after.

@@ -472,9 +472,10 @@ func fireCase(ctx context.Context, tx *Tx, id int64, now time.Time, fire func(c 
 		return 0, fmt.Errorf("case %d has a corrupt projection: %w", id, err)
 	}
 	n := 0
-	// A case can have a warning and an overdue mark both due (after an outage); each is fired in
-	// turn, reading the marks again after every event since an event re-plans them.
-	for i := 0; i < 4; i++ {
+	// A case can have several marks due at once (after an outage: warnings, overdue marks and
+	// whistle parties); each is fired in turn, reading the marks again after every event since an
+	// event re-plans them. The bound only guards against a mark that keeps coming back.
+	for i := 0; i < maxMarksPerCase; i++ {
 		m, ok, err := nextDueMark(ctx, tx, id, now)
 		if err != nil {
 			return n, err
@@ -500,9 +501,13 @@ func fireCase(ctx context.Context, tx *Tx, id int64, now time.Time, fire func(c 
 	return n, nil
 }
 
+// maxMarksPerCase bounds the marks one case can plan: four deadline marks and one per whistle party.
+const maxMarksPerCase = 4 + 11
+
 // nextDueMark returns the case's earliest mark due at now (a warning before an overdue mark due at
-// the same instant). A case has at most four marks, so they are read by the primary key and chosen
-// here: a plan that ran through the due_at index instead would cost as much as the whole backlog.
+// the same instant, then by clock name). A case has a handful of marks, so they are read by the
+// primary key and chosen here: a plan that ran through the due_at index instead would cost as much
+// as the whole backlog.
 func nextDueMark(ctx context.Context, tx *Tx, id int64, now time.Time) (casework.Mark, bool, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT clock, kind, due_at FROM timers WHERE case_id = $1`, id)
 	if err != nil {
@@ -521,11 +526,25 @@ func nextDueMark(ctx context.Context, tx *Tx, id int64, now time.Time) (casework
 		if m.DueAt.After(now) {
 			continue
 		}
-		if !found || m.DueAt.Before(best.DueAt) || (m.DueAt.Equal(best.DueAt) && m.Kind == casework.ActWarn) {
+		if !found || earlierMark(m, best) {
 			best, found = m, true
 		}
 	}
 	return best, found, rows.Err()
+}
+
+// earlierMark orders marks due at one instant: warnings first, then by clock, then by kind.
+func earlierMark(a, b casework.Mark) bool {
+	if !a.DueAt.Equal(b.DueAt) {
+		return a.DueAt.Before(b.DueAt)
+	}
+	if (a.Kind == casework.ActWarn) != (b.Kind == casework.ActWarn) {
+		return a.Kind == casework.ActWarn
+	}
+	if a.Clock != b.Clock {
+		return a.Clock < b.Clock
+	}
+	return a.Kind < b.Kind
 }
 
 // PendingTimers counts marks not yet fired, and those due at now.

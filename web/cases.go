@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/base64"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -104,7 +105,7 @@ func (s *Server) handleAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	action := casework.Action(r.PathValue("action"))
-	if action == casework.ActReport || action == casework.ActWarn || action == casework.ActOverdue || !knownAction(action) {
+	if action == casework.ActReport || slices.Contains(casework.SystemActions, action) || !knownAction(action) {
 		s.writeError(w, r, civicgrid.Errorf(civicgrid.ENOTFOUND, "no case action %q", action))
 		return
 	}

@@ -70,6 +70,8 @@ func (s *Server) o311Top(w http.ResponseWriter, r *http.Request) {
 		h = s.handleO311Requests
 	case "servicerequestupdates":
 		h = s.handleO311Updates
+	case "openapi":
+		h = s.handleO311OpenAPI
 	}
 	if !ok || h == nil {
 		s.o311Error(w, r, o311JSON, civicgrid.Errorf(civicgrid.ENOTFOUND, "no Open311 resource %s (resources end in .json or .xml)", r.URL.Path))

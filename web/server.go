@@ -23,11 +23,17 @@ type Server struct {
 	mux *http.ServeMux
 	// SessionTTL is how long a login lasts.
 	SessionTTL time.Duration
+	// Limits are the rate limits of the write endpoints (ratelimit.go). TrustProxy takes the
+	// client's address from X-Forwarded-For; set it only behind a proxy that writes that header.
+	Limits     Limits
+	TrustProxy bool
+	rl         limiter
 }
 
 // NewServer builds the routes.
 func NewServer(a *app.App, log *slog.Logger) *Server {
 	s := &Server{app: a, log: log, mux: http.NewServeMux(), SessionTTL: 12 * time.Hour}
+	s.Limits = DefaultLimits()
 	s.routes()
 	return s
 }

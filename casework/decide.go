@@ -14,6 +14,7 @@ import (
 // Limits on what actors supply.
 const (
 	MaxReason       = 2000 // characters of a reason or comment
+	MaxMediaRef     = 2000 // characters of one media reference (a stored photo's ID or a URL)
 	MaxResult       = 4000 // characters of a handling result
 	MaxPhotos       = 20   // photos before, and again after
 	MaxWhistleUnits = 10   // units summoned besides the lead; also assisting units of a dispatch
@@ -500,7 +501,7 @@ func checkMedia(field string, ids []string, max int) error {
 		if strings.TrimSpace(id) == "" {
 			return civicgrid.Errorf(civicgrid.EINVALID, "%s: empty media ID", field).WithDetail("field", field)
 		}
-		if err := checkText(field, id, 200); err != nil {
+		if err := checkText(field, id, MaxMediaRef); err != nil {
 			return err
 		}
 	}

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"civicgrid/casework"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -462,7 +463,7 @@ func TestOpen311PostRequestRefusals(t *testing.T) {
 			{"control character", form("description", "a\x00b"), urlenc, 400, nil},
 			{"address too long", form("lat", "", "long", "", "address_string", strings.Repeat("路", 501)), urlenc, 400, nil},
 			{"media_url not http", form("media_url", "javascript:alert(1)"), urlenc, 400, nil},
-			{"media_url too long", form("media_url", "https://example.org/"+strings.Repeat("a", 200)), urlenc, 400, nil},
+			{"media_url too long", form("media_url", "https://example.org/"+strings.Repeat("a", casework.MaxMediaRef)), urlenc, 400, nil},
 			{"bad email", form("email", "not-an-email"), urlenc, 400, nil},
 			{"name too long", form("first_name", strings.Repeat("名", 51)), urlenc, 400, nil},
 			{"field twice", append(form(), []byte("&description=again")...), urlenc, 400, nil},

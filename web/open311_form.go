@@ -33,9 +33,8 @@ const (
 	// o311MaxMultipart caps a whole multipart body: the text, the photos, and room for the part
 	// headers and boundaries.
 	o311MaxMultipart = o311MaxFormBytes + app.MaxMediaPerReport*(app.MaxMediaBytes+16<<10)
-	// o311MaxMediaURL is the longest media_url taken. It is stored in the case's media list, whose
-	// entries the case history bounds at 200 characters.
-	o311MaxMediaURL = 200
+	// o311MaxMediaURL is the longest media_url taken; it is stored in the case's media list.
+	o311MaxMediaURL = casework.MaxMediaRef
 	// o311MaxAttrText bounds a string or text attribute, as the catalogue's check does.
 	o311MaxAttrText = 1000
 )

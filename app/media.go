@@ -64,9 +64,9 @@ func ValidMediaID(id string) bool {
 	return true
 }
 
-// PutMedia stores a photo after sniffing its type (JPEG, PNG, GIF or WebP only) and returns its
-// record. The bytes are stored as sent (metadata included); the type comes from the bytes, never
-// from what the client claims.
+// PutMedia stores a photo after sniffing its type (JPEG, PNG, GIF or WebP only) and removing its
+// metadata (EXIF with the GPS position, XMP, IPTC, comments), and returns its record. The type
+// comes from the bytes, never from what the client claims.
 func (a *App) PutMedia(ctx context.Context, p Principal, data []byte) (*Media, error) {
 	if len(data) == 0 {
 		return nil, civicgrid.Errorf(civicgrid.EINVALID, "the photo is empty").WithDetail("field", "media")
@@ -79,6 +79,19 @@ func (a *App) PutMedia(ctx context.Context, p Principal, data []byte) (*Media, e
 	if err != nil {
 		return nil, err
 	}
+	clean, err := stripMetadata(ct, data)
+	if err == nil {
+		_, err = sniffImage(clean)
+	}
+	if err != nil {
+		msg := err.Error()
+		var ce *civicgrid.Error
+		if errors.As(err, &ce) {
+			msg = ce.Message
+		}
+		return nil, civicgrid.Errorf(civicgrid.EINVALID, "the photo's structure cannot be read: %s", msg).WithDetail("field", "media")
+	}
+	data = clean
 	sum := sha256.Sum256(data)
 	m := &store.Media{ID: auth.NewToken(mediaIDBytes), SHA256: hex.EncodeToString(sum[:]), ContentType: ct, Size: int64(len(data)), CreatedBy: p.Name()}
 	if err := a.DB.PutMedia(ctx, m, data); err != nil {

@@ -80,6 +80,9 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/v1/cases/{id}/{action}", s.caller(s.handleAction))
 
 	s.open311Routes()
+	s.opsRoutes()
+	s.assessRoutes()
+	s.consoleRoutes()
 
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, civicgrid.Errorf(civicgrid.ENOTFOUND, "no API endpoint %s %s", r.Method, r.URL.Path))

@@ -1,0 +1,4 @@
+package web
+
+// opsRoutes registers operational endpoints (metrics). (Being written.)
+func (s *Server) opsRoutes() {}

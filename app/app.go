@@ -26,6 +26,8 @@ type App struct {
 	Log   *slog.Logger
 	// RatingWindow is how long after closing a resident's dissatisfaction reopens the case.
 	RatingWindow time.Duration
+	// Counters count this process's background work (metrics.go).
+	Counters Counters
 
 	cfg      atomic.Pointer[Config]
 	reloadMu sync.Mutex

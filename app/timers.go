@@ -13,12 +13,15 @@ func (a *App) RunTimers(ctx context.Context, every time.Duration) {
 	for {
 		for {
 			n, err := a.Sweep(ctx, timerBatch)
+			a.Counters.Sweeps.Add(1)
 			if err != nil {
 				if ctx.Err() == nil {
+					a.Counters.SweepErrors.Add(1)
 					a.Log.Error("deadline sweep failed", "err", err)
 				}
 				break
 			}
+			a.Counters.MarksFired.Add(int64(n))
 			if n > 0 {
 				a.Log.Debug("deadline marks fired", "n", n)
 			}

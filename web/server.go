@@ -28,6 +28,12 @@ type Server struct {
 	Limits     Limits
 	TrustProxy bool
 	rl         limiter
+	// MetricsAllow decides who may read GET /metrics; nil means LoopbackOnly (metrics.go).
+	MetricsAllow func(*http.Request) bool
+	metrics      *serverMetrics
+	// SecureCookies marks the console's cookies Secure even on plain HTTP requests: set it when a
+	// proxy in front terminates TLS (requests that arrive over TLS get Secure cookies anyway).
+	SecureCookies bool
 }
 
 // NewServer builds the routes.
@@ -104,6 +110,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	rr := r.WithContext(context.WithValue(r.Context(), ridKey{}, rid))
+	s.metrics.http.inFlight.Add(1)
 	defer func() {
 		if v := recover(); v != nil {
 			s.log.Error("panic serving request", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
@@ -111,9 +119,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				s.writeError(sw, r, civicgrid.Errorf(civicgrid.EINTERNAL, "internal error"))
 			}
 		}
-		s.log.Debug("http", "method", r.Method, "path", r.URL.Path, "status", sw.status, "dur", time.Since(start), "rid", rid)
+		dur := time.Since(start)
+		s.metrics.http.inFlight.Add(-1)
+		s.metrics.http.observe(r.Method, rr.Pattern, sw.status, dur)
+		s.log.Debug("http", "method", r.Method, "path", r.URL.Path, "status", sw.status, "dur", dur, "rid", rid)
 	}()
-	s.mux.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), ridKey{}, rid)))
+	s.mux.ServeHTTP(sw, rr)
 }
 
 type ridKey struct{}

@@ -1,5 +1,5 @@
 // Command civicgrid runs the CivicGrid platform: the server, migrations, the demo district and
-// history, integrity verification and calendar imports.
+// history, integrity verification, calendar imports and backups.
 package main
 
 import (
@@ -22,10 +22,12 @@ Usage:
   civicgrid migrate --db DSN
   civicgrid demo    --db DSN [--days 90] [--per-day 22] [--api-key KEY] [--password PW]
   civicgrid verify  --db DSN [--json]
+  civicgrid backup  --db DSN --out FILE
   civicgrid calendar import --db DSN FILE.csv
 
 DSN is sqlite:PATH or postgres://user@host:5432/db. Without --db, serve uses sqlite:DIR/civicgrid.db.
 serve and demo bring the schema up to date; verify and calendar import need it current already.
+backup copies an SQLite database while servers use it; for PostgreSQL it prints the pg_dump command.
 `
 
 func main() {
@@ -73,6 +75,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runVerify(ctx, args[1:], stdout, stderr)
 	case "calendar":
 		return runCalendar(ctx, args[1:], stdout, stderr)
+	case "backup":
+		return runBackup(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

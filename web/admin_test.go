@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"civicgrid/demo"
 	"civicgrid/geo"
@@ -177,5 +178,26 @@ func TestListFilterCaps(t *testing.T) {
 		}
 		codes = strings.TrimSuffix(strings.Repeat("E0502,", 100), ",")
 		f.must(http.StatusOK, f.do("GET", "/api/v1/cases?matter_code="+codes+"&state=filed,closed&channel=patrol", token, nil))
+	})
+}
+
+// TestAPILoginThrottled: five wrong passwords lock a login name out of the API too (the console
+// shares the throttle), with Retry-After; the lockout ends on the clock.
+func TestAPILoginThrottled(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		login := func(pw string) response {
+			return f.do("POST", "/api/v1/login", "", map[string]string{"login": "district.intake", "password": pw})
+		}
+		for i := 0; i < 5; i++ {
+			if r := login("wrong-password"); r.Status != http.StatusUnauthorized {
+				t.Fatalf("attempt %d: %d", i+1, r.Status)
+			}
+		}
+		r := login(demoPassword)
+		if r.Status != http.StatusTooManyRequests || r.errorCode(t) != "rate_limited" || r.Header.Get("Retry-After") == "" {
+			t.Fatalf("after five failures the right password got %d %s (Retry-After %q)", r.Status, r.Body, r.Header.Get("Retry-After"))
+		}
+		f.clock.Advance(16 * time.Minute)
+		f.must(http.StatusOK, login(demoPassword))
 	})
 }

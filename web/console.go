@@ -70,7 +70,7 @@ func newConsole(s *Server) *console {
 	if err != nil {
 		panic("console: " + err.Error())
 	}
-	c := &console{s: s, static: static, throttle: newLoginThrottle(maxThrottleKeys)}
+	c := &console{s: s, static: static, throttle: s.logins}
 	pages, err := parsePages(templateFS, static)
 	if err != nil {
 		panic("console: " + err.Error())

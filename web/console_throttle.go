@@ -5,14 +5,17 @@ import (
 	"time"
 )
 
-// Login throttling: after loginFailLimit failed logins for one login name, or from one address,
-// within loginFailWindow, further attempts for that name or from that address are refused for
-// loginLockout — without checking the password, so guessing stops. Time is the app's clock. The
+// Login throttling: after loginFailLimit failed logins for one login name, or addrFailLimit from one
+// address, within loginFailWindow, further attempts for that name or from that address are refused
+// for loginLockout — without checking the password, so guessing stops. An address gets more
+// room than a name: a whole dispatch centre often reaches the platform through one address, and a
+// few colleagues' typos must not lock everyone out. Time is the app's clock. The
 // state lives in memory in each server process and is bounded: at most maxThrottleKeys names and
 // as many addresses are remembered; when full, stale entries go first and then the least recently
 // active.
 const (
 	loginFailLimit  = 5
+	addrFailLimit   = 30
 	loginFailWindow = 15 * time.Minute
 	loginLockout    = 15 * time.Minute
 	maxThrottleKeys = 10000
@@ -25,7 +28,7 @@ type loginThrottle struct {
 	addrs map[string]*failures
 }
 
-// failures are the recent failures of one name or address (at most loginFailLimit are kept) and
+// failures are the recent failures of one name or address (at most the limit are kept) and
 // the end of its lockout.
 type failures struct {
 	at          []time.Time
@@ -54,8 +57,8 @@ func (l *loginThrottle) locked(now time.Time, name, addr string) (time.Time, boo
 func (l *loginThrottle) fail(now time.Time, name, addr string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.record(l.names, name, now)
-	l.record(l.addrs, addr, now)
+	l.record(l.names, name, now, loginFailLimit)
+	l.record(l.addrs, addr, now, addrFailLimit)
 }
 
 // succeed forgets the failures of a name that has just logged in. The address keeps its count: one
@@ -66,7 +69,7 @@ func (l *loginThrottle) succeed(name string) {
 	delete(l.names, name)
 }
 
-func (l *loginThrottle) record(m map[string]*failures, key string, now time.Time) {
+func (l *loginThrottle) record(m map[string]*failures, key string, now time.Time, limit int) {
 	f, ok := m[key]
 	if !ok {
 		if len(m) >= l.max {
@@ -84,7 +87,7 @@ func (l *loginThrottle) record(m map[string]*failures, key string, now time.Time
 		}
 	}
 	f.at = append(kept, now)
-	if len(f.at) >= loginFailLimit {
+	if len(f.at) >= limit {
 		f.lockedUntil = now.Add(loginLockout)
 		f.at = f.at[:0]
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"civicgrid"
 )
@@ -53,6 +54,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var e *civicgrid.Error
 	if errors.As(err, &e) && e.Details != nil {
 		d.Details = e.Details
+		if v, ok := e.Details["retry_after"]; ok && code == civicgrid.ERATELIMIT {
+			w.Header().Set("Retry-After", strconv.Itoa(toInt(v)))
+		}
 	}
 	writeJSON(w, HTTPStatus(err), errorBody{Error: d})
 }

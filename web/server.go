@@ -34,12 +34,15 @@ type Server struct {
 	// SecureCookies marks the console's cookies Secure even on plain HTTP requests: set it when a
 	// proxy in front terminates TLS (requests that arrive over TLS get Secure cookies anyway).
 	SecureCookies bool
+	// logins throttles failed logins by name and by address, for the console and the API alike.
+	logins *loginThrottle
 }
 
 // NewServer builds the routes.
 func NewServer(a *app.App, log *slog.Logger) *Server {
 	s := &Server{app: a, log: log, mux: http.NewServeMux(), SessionTTL: 12 * time.Hour}
 	s.Limits = DefaultLimits()
+	s.logins = newLoginThrottle(maxThrottleKeys)
 	s.routes()
 	return s
 }

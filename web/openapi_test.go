@@ -21,20 +21,34 @@ import (
 	"civicgrid/web"
 )
 
-// routesOfServer reads the routes registered in server.go: every m.HandleFunc("METHOD /path", ...).
+// routeFiles are the files that register the REST API's routes.
+var routeFiles = []string{"server.go", "assess.go"}
+
+// routeSource is the source of the route files.
+func routeSource(t *testing.T) string {
+	t.Helper()
+	var src []byte
+	for _, name := range routeFiles {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src = append(src, b...)
+	}
+	return string(src)
+}
+
+// routesOfServer reads the routes registered in the route files: every m.HandleFunc("METHOD /path", ...).
 func routesOfServer(t *testing.T) []string {
 	t.Helper()
-	src, err := os.ReadFile("server.go")
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := routeSource(t)
 	re := regexp.MustCompile(`m\.HandleFunc\("([A-Z]+) (/[^"]*)"`)
 	var out []string
-	for _, m := range re.FindAllStringSubmatch(string(src), -1) {
+	for _, m := range re.FindAllStringSubmatch(src, -1) {
 		out = append(out, m[1]+" "+m[2])
 	}
 	if len(out) < 30 {
-		t.Fatalf("found only %d routes in server.go; has the way routes are registered changed?", len(out))
+		t.Fatalf("found only %d routes in the route files; has the way routes are registered changed?", len(out))
 	}
 	sort.Strings(out)
 	return out
@@ -58,17 +72,14 @@ func operationsOfDoc(d *apiDoc) []string {
 	return out
 }
 
-// authOfRoutes tells, per route of server.go, how its handler is wrapped: "staff" (a session),
-// "caller" (a session or an API key) or "" (open).
+// authOfRoutes tells, per route of the route files, how its handler is wrapped: "staff" (a
+// session), "caller" (a session or an API key) or "" (open).
 func authOfRoutes(t *testing.T) map[string]string {
 	t.Helper()
-	src, err := os.ReadFile("server.go")
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := routeSource(t)
 	re := regexp.MustCompile(`m\.HandleFunc\("([A-Z]+) (/[^"]*)", s\.(staff|caller)?`)
 	out := map[string]string{}
-	for _, m := range re.FindAllStringSubmatch(string(src), -1) {
+	for _, m := range re.FindAllStringSubmatch(src, -1) {
 		out[m[1]+" "+m[2]] = m[3]
 	}
 	return out
@@ -89,12 +100,12 @@ func TestOpenAPIDocumentCoversEveryRoute(t *testing.T) {
 	routes, ops := routesOfServer(t), operationsOfDoc(d)
 	for _, r := range routes {
 		if !slices.Contains(ops, r) {
-			t.Errorf("route %s of server.go has no operation in the document", r)
+			t.Errorf("route %s of the route files has no operation in the document", r)
 		}
 	}
 	for _, o := range ops {
 		if !slices.Contains(routes, o) {
-			t.Errorf("operation %s of the document is not a route of server.go", o)
+			t.Errorf("operation %s of the document is not a route of the route files", o)
 		}
 	}
 	// The security the document states is the wrapper the handler has.

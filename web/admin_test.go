@@ -197,6 +197,7 @@ func TestAPILoginThrottled(t *testing.T) {
 		if r.Status != http.StatusTooManyRequests || r.errorCode(t) != "rate_limited" || r.Header.Get("Retry-After") == "" {
 			t.Fatalf("after five failures the right password got %d %s (Retry-After %q)", r.Status, r.Body, r.Header.Get("Retry-After"))
 		}
+		validateResponse(t, "POST", "/api/v1/login", r.Status, r.Body)
 		f.clock.Advance(16 * time.Minute)
 		f.must(http.StatusOK, login(demoPassword))
 	})

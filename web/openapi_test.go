@@ -157,7 +157,7 @@ func TestOpenAPIDocumentIsWellFormed(t *testing.T) {
 		t.Errorf("apiKey scheme names header %v", v)
 	}
 	allowed := map[string]bool{"200": true, "201": true, "204": true, "400": true, "401": true, "403": true, "404": true,
-		"409": true, "413": true, "500": true, "503": true}
+		"409": true, "413": true, "429": true, "500": true, "503": true}
 	ids := map[string]string{}
 	paramRe := regexp.MustCompile(`\{([^}]+)\}`)
 	for _, o := range operationsOfDoc(d) {

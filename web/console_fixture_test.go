@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net"
@@ -13,9 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	"civicgrid/app"
-	"civicgrid/clock"
-	"civicgrid/demo"
 	"civicgrid/store/storetest"
 	"civicgrid/web"
 )
@@ -38,20 +34,7 @@ func eachConsoleFixture(t *testing.T, fn func(t *testing.T, f *consoleFixture), 
 
 func newConsoleFixture(t *testing.T, dsn string, configure ...func(*web.Server)) *consoleFixture {
 	t.Helper()
-	ctx := context.Background()
-	db := storetest.MustOpen(t, dsn)
-	fake := clock.NewFake(fixtureStart)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a, err := app.New(ctx, db, fake, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := demo.Load(ctx, db, demoKey, demoPassword); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Reload(ctx); err != nil {
-		t.Fatal(err)
-	}
+	a, fake, log := newDemoApp(t, dsn)
 	server := web.NewServer(a, log)
 	for _, fn := range configure {
 		fn(server)

@@ -47,6 +47,16 @@ func eachFixture(t *testing.T, fn func(t *testing.T, f *fixture)) {
 
 func newFixture(t *testing.T, dsn string) *fixture {
 	t.Helper()
+	a, fake, log := newDemoApp(t, dsn)
+	srv := httptest.NewServer(web.NewServer(a, log))
+	t.Cleanup(srv.Close)
+	return &fixture{t: t, srv: srv, app: a, clock: fake}
+}
+
+// newDemoApp opens a fresh migrated database at dsn, loads the demo district (no history) and
+// returns the app over it with its fake clock at fixtureStart and a silent logger.
+func newDemoApp(t *testing.T, dsn string) (*app.App, *clock.Fake, *slog.Logger) {
+	t.Helper()
 	ctx := context.Background()
 	db := storetest.MustOpen(t, dsn)
 	fake := clock.NewFake(fixtureStart)
@@ -61,9 +71,7 @@ func newFixture(t *testing.T, dsn string) *fixture {
 	if err := a.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(web.NewServer(a, log))
-	t.Cleanup(srv.Close)
-	return &fixture{t: t, srv: srv, app: a, clock: fake}
+	return a, fake, log
 }
 
 // response is a decoded answer.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,8 +14,6 @@ import (
 	"time"
 
 	"civicgrid/app"
-	"civicgrid/clock"
-	"civicgrid/demo"
 	"civicgrid/store/storetest"
 	"civicgrid/web"
 )
@@ -30,20 +27,7 @@ const (
 // newFixtureWith is newFixture with the server's settings changed before it serves.
 func newFixtureWith(t *testing.T, dsn string, configure func(s *web.Server)) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	db := storetest.MustOpen(t, dsn)
-	fake := clock.NewFake(fixtureStart)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a, err := app.New(ctx, db, fake, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := demo.Load(ctx, db, demoKey, demoPassword); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Reload(ctx); err != nil {
-		t.Fatal(err)
-	}
+	a, fake, log := newDemoApp(t, dsn)
 	s := web.NewServer(a, log)
 	configure(s)
 	srv := httptest.NewServer(s)

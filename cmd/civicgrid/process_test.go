@@ -51,8 +51,9 @@ type server struct {
 	logs *bytes.Buffer
 }
 
-// startServer runs `civicgrid serve` on a free loopback port and waits for its address.
-func startServer(t *testing.T, args ...string) *server {
+// launch starts `civicgrid serve` on a free loopback port; found yields the address it prints
+// when it listens (and closes if the process ends first). The process is killed at the test's end.
+func launch(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer, <-chan string) {
 	t.Helper()
 	cmd := exec.Command(civicgridBinary(t), append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
@@ -75,6 +76,13 @@ func startServer(t *testing.T, args ...string) *server {
 		}
 		close(found)
 	}()
+	return cmd, logs, found
+}
+
+// startServer runs `civicgrid serve` on a free loopback port and waits for its address.
+func startServer(t *testing.T, args ...string) *server {
+	t.Helper()
+	cmd, logs, found := launch(t, args...)
 	select {
 	case url, ok := <-found:
 		if !ok {

@@ -249,31 +249,11 @@ func startServers(t *testing.T, n int, args ...string) []*server {
 	type launched struct {
 		cmd   *exec.Cmd
 		logs  *bytes.Buffer
-		found chan string
+		found <-chan string
 	}
 	ls := make([]launched, n)
 	for i := range ls {
-		cmd := exec.Command(civicgridBinary(t), append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		logs := &bytes.Buffer{}
-		cmd.Stderr = logs
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		found := make(chan string, 1)
-		go func() {
-			sc := bufio.NewScanner(stdout)
-			for sc.Scan() {
-				if rest, ok := strings.CutPrefix(sc.Text(), "civicgrid listening on "); ok {
-					found <- rest
-				}
-			}
-			close(found)
-		}()
+		cmd, logs, found := launch(t, args...)
 		ls[i] = launched{cmd, logs, found}
 	}
 	out := make([]*server, n)

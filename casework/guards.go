@@ -1,6 +1,9 @@
 package casework
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+
 	"civicgrid"
 	"civicgrid/org"
 )
@@ -63,10 +66,15 @@ func originatorChecks(c *Case, a org.Actor) error {
 	return civicgrid.Errorf(civicgrid.EFORBIDDEN, "case %d is checked by its originator %s, not by %s", c.ID, c.Originator, unitName(a))
 }
 
-// rater: the resident who reported the case, or intake calling back on the resident's behalf.
+// rater: the resident who reported the case, or intake calling back on the resident's behalf. A
+// resident proves being the reporter by account (ReporterUserID) or, having none, by the case's
+// tracking code (see ReporterByCode).
 func rater(c *Case, a org.Actor) error {
 	if a.Role == org.RoleResident {
 		if c.ReporterUserID != 0 && a.UserID == c.ReporterUserID {
+			return nil
+		}
+		if c.TrackingCode != "" && a.UnitPath != "" && a.UnitPath == trackingProof(c.TrackingCode) {
 			return nil
 		}
 		return civicgrid.Errorf(civicgrid.EFORBIDDEN, "only the resident who reported case %d can rate it", c.ID)
@@ -251,4 +259,19 @@ func orNone(s string) string {
 		return "no unit"
 	}
 	return s
+}
+
+// ReporterByCode is the resident who holds a case's tracking code. Residents reporting through the
+// portal have no account; the tracking code, handed to the reporter alone when the case was taken
+// in, is their proof of being the reporter. The actor carries a digest of the code in UnitPath,
+// never the code itself, so that the case's history does not hold the secret; rater accepts the
+// actor only for the case whose code it was made from.
+func ReporterByCode(code string) org.Actor {
+	return org.Actor{Name: "reporter", Role: org.RoleResident, UnitPath: trackingProof(code)}
+}
+
+// trackingProof is the digest of a tracking code that ReporterByCode carries.
+func trackingProof(code string) string {
+	sum := sha256.Sum256([]byte("civicgrid reporter by tracking code|" + code))
+	return "tracking:" + hex.EncodeToString(sum[:16])
 }

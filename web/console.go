@@ -27,7 +27,7 @@ var templateFS embed.FS
 
 // consolePages are the page templates; each is parsed together with layout.html. A name listed
 // here without its file stops the server at start (and fails TestConsoleTemplates).
-var consolePages = []string{"login", "password", "workbench", "case", "error"}
+var consolePages = []string{"login", "password", "workbench", "case", "error", "portal_report", "portal_done", "portal_track"}
 
 // consoleCSP is the Content-Security-Policy of every console page: nothing but the platform's own
 // files, no inline script or style, no plugins, no framing, forms only back to the platform.
@@ -60,6 +60,7 @@ func (s *Server) consoleRoutes() {
 	m.HandleFunc("POST /console/password", c.page(c.handlePasswordPost))
 	m.HandleFunc("GET /console/cases/{id}", c.page(c.handleCasePage))
 	m.HandleFunc("POST /console/cases/{id}/{action}", c.page(c.handleCaseAction))
+	s.portalRoutes(c)
 	m.HandleFunc("/console/", c.page(func(w http.ResponseWriter, r *http.Request, p *consolePage) {
 		c.renderError(w, r, p, http.StatusNotFound, "error.not_found", "")
 	}))

@@ -85,7 +85,7 @@ func samplePages() map[string][]any {
 		Photos: []photo{{Label: evil, URL: "/media/x"}, {Label: "js", URL: "javascript:alert(1)"}}, Route: &routeView{Lead: evil, Mode: "综合管理", Assisting: []string{evil}, Reason: evil},
 		Admission: evil, Timeline: timeline, Actions: forms, Reporter: c.Reporter, PendingExt: "2 工作日", Supervision: "红牌督办"}
 	bare := &caseBody{Case: &casework.Case{ID: 8, State: casework.Closed, Light: casework.Green, ReportedAt: now}}
-	return map[string][]any{
+	out := map[string][]any{
 		"login":     {loginBody{Login: evil, Next: "/console/cases/7"}, loginBody{}},
 		"password":  {passwordBody{}, passwordBody{Done: true}},
 		"workbench": {workbenchBody{Queue: "requests", Tabs: tabs, Rows: rows, Next: "/console/?q=requests&cursor=Nw", Paged: true, Capped: true}, workbenchBody{Queue: "reported", Tabs: tabs}},
@@ -93,6 +93,10 @@ func samplePages() map[string][]any {
 		"error": {errorPageBody{Status: 404, Heading: "x", Hint: errorHint(404), Back: "/console/"}, errorPageBody{Status: 403, Heading: evil, Message: evil, Hint: "error.hint_csrf", Back: "/login"},
 			errorPageBody{Status: 500, Heading: "x", Hint: errorHint(500), Back: "/console/"}},
 	}
+	for name, bodies := range portalSamples(now, evil) {
+		out[name] = bodies
+	}
+	return out
 }
 
 // TestConsoleTemplates: every page in consolePages has its template, and each executes with sample
@@ -245,8 +249,10 @@ func TestConsoleMessages(t *testing.T) {
 	}
 	// Quoted keys of the catalogue's own prefixes, ending in a letter or digit ("error.hint_" is a
 	// prefix completed at run time and covered above; file names such as "app.css" are not keys).
-	goKey := regexp.MustCompile(`"((?:app|nav|login|password|error|workbench|col|case|form|detail)\.[a-z_0-9.]*[a-z0-9])"`)
+	goKey := regexp.MustCompile(`"((?:app|nav|login|password|error|workbench|col|case|form|detail|portal)\.[a-z_0-9.]*[a-z0-9])"`)
 	files, _ := filepath.Glob("console*.go")
+	portalFiles, _ := filepath.Glob("portal*.go")
+	files = append(files, portalFiles...)
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") || f == "console_messages.go" {
 			continue

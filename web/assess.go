@@ -24,6 +24,10 @@ func (s *Server) assessRoutes() {
 	m.HandleFunc("GET /api/v1/indicators.xlsx", s.staff(s.handleIndicatorsXLSX))
 	m.HandleFunc("GET /api/v1/cases.csv", s.staff(s.handleCasesCSV))
 	m.HandleFunc("GET /api/v1/cases.xlsx", s.staff(s.handleCasesXLSX))
+	m.HandleFunc("GET /api/v1/rankings", s.staff(s.handleRankings))
+	m.HandleFunc("GET /api/v1/rankings.csv", s.staff(s.handleRankingsCSV))
+	m.HandleFunc("GET /api/v1/rankings.xlsx", s.staff(s.handleRankingsXLSX))
+	m.HandleFunc("GET /api/v1/assessment/schemes", s.staff(s.handleSchemes))
 }
 
 // Media types of the ledgers.

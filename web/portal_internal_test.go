@@ -1,6 +1,10 @@
 package web
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
 	"time"
 
 	"civicgrid/casework"
@@ -19,5 +23,22 @@ func portalSamples(now time.Time, evil string) map[string][]any {
 		"portal_track": {&portalTrack{}, &portalTrack{Code: evil, Asked: true},
 			&portalTrack{Code: evil, Found: true, Merged: true, ID: 7, State: casework.Handling, Matter: evil, Place: evil, ReportedAt: now, Unit: evil, Due: &due, Steps: steps},
 			&portalTrack{Code: "ABC", Found: true, State: casework.Closed, ReportedAt: now, ClosedAt: &now, RateOpen: true, RateUntil: due, Rating: casework.Satisfied, Steps: steps}},
+	}
+}
+
+// TestPortalBrandLink: the portal's pages lead residents back to the portal, not to the staff
+// console's login.
+func TestPortalBrandLink(t *testing.T) {
+	c := testConsole(t)
+	for name, bodies := range samplePages() {
+		want := `class="brand" href="/console/"`
+		if strings.HasPrefix(name, "portal_") {
+			want = `class="brand" href="/portal/"`
+		}
+		rec := httptest.NewRecorder()
+		c.render(rec, httptest.NewRequest("GET", "/", nil), http.StatusOK, name, &consolePage{Lang: langZh, Body: bodies[0]})
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("page %s: brand link is not %s", name, want)
+		}
 	}
 }

@@ -161,7 +161,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil, MaxAge: int(s.SessionTTL.Seconds())})
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.secureCookie(r), MaxAge: int(s.SessionTTL.Seconds())})
 	writeJSON(w, http.StatusOK, loginResponse{Token: token, User: u})
 }
 
@@ -218,4 +218,14 @@ func (s *Server) handlePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// secureCookie reports whether cookies should carry the Secure attribute: over TLS, when the
+// operator says a TLS-terminating proxy stands in front (SecureCookies), or when a trusted proxy
+// reports that the client came over https.
+func (s *Server) secureCookie(r *http.Request) bool {
+	if r.TLS != nil || s.SecureCookies {
+		return true
+	}
+	return s.TrustProxy && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }

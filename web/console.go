@@ -183,12 +183,7 @@ func localPath(p string) bool {
 }
 
 // secure reports whether cookies should carry the Secure attribute.
-func (c *console) secure(r *http.Request) bool {
-	if r.TLS != nil || c.s.SecureCookies {
-		return true
-	}
-	return c.s.TrustProxy && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
-}
+func (c *console) secure(r *http.Request) bool { return c.s.secureCookie(r) }
 
 // render executes a page template into a buffer first, so that a failing template answers 500
 // instead of half a page.

@@ -180,3 +180,21 @@ func sampleValue(s metrics.Sample) float64 {
 	}
 	return 0
 }
+
+// AllowPrefixes is a MetricsAllow that admits callers whose own address (the connection's peer,
+// never a forwarded header) lies in one of the prefixes: e.g. the monitoring network.
+func AllowPrefixes(prefixes []netip.Prefix) func(*http.Request) bool {
+	return func(r *http.Request) bool {
+		ap, err := netip.ParseAddrPort(r.RemoteAddr)
+		if err != nil {
+			return false
+		}
+		a := ap.Addr().Unmap()
+		for _, p := range prefixes {
+			if p.Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
+}

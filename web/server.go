@@ -31,7 +31,7 @@ type Server struct {
 	// MetricsAllow decides who may read GET /metrics; nil means LoopbackOnly (metrics.go).
 	MetricsAllow func(*http.Request) bool
 	metrics      *serverMetrics
-	// SecureCookies marks the console's cookies Secure even on plain HTTP requests: set it when a
+	// SecureCookies marks the session cookies Secure even on plain HTTP requests: set it when a
 	// proxy in front terminates TLS (requests that arrive over TLS get Secure cookies anyway).
 	SecureCookies bool
 	// logins throttles failed logins by name and by address, for the console and the API alike.

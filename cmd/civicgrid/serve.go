@@ -9,7 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,6 +35,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	demoPerDay := fs.Int("demo-per-day", 22, "demo reports a day on average")
 	logJSON := fs.Bool("log-json", false, "write logs as JSON")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	metricsAllow := fs.String("metrics-allow", "", "comma-separated CIDRs allowed to read /metrics (default: this host only)")
+	trustProxy := fs.Bool("trust-proxy", false, "take the client address from X-Forwarded-For (only behind a proxy that sets it)")
+	secureCookies := fs.Bool("secure-cookies", false, "mark cookies Secure even on plain HTTP (behind a TLS-terminating proxy)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -62,12 +67,21 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// History is written; from here on the platform runs on real time.
 	a.Clock, db.Clock = clock.Real{}, clock.Real{}
 
+	handler := web.NewServer(a, log)
+	handler.TrustProxy, handler.SecureCookies = *trustProxy, *secureCookies
+	if *metricsAllow != "" {
+		prefixes, err := parsePrefixes(*metricsAllow)
+		if err != nil {
+			return err
+		}
+		handler.MetricsAllow = web.AllowPrefixes(prefixes)
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
 	srv := &http.Server{
-		Handler:           web.NewServer(a, log),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      120 * time.Second,
@@ -164,4 +178,32 @@ func loadDemo(ctx context.Context, a *app.App, fake *clock.Fake, key, password s
 	}
 	fmt.Fprintf(stdout, "demo: %d cases with %d actions and %d deadline marks over %d days\n", stats.Cases, stats.Actions, stats.Marks, days)
 	return nil
+}
+
+// parsePrefixes reads a comma-separated list of CIDRs (a bare address means just that host).
+func parsePrefixes(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(list, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if !strings.Contains(f, "/") {
+			a, err := netip.ParseAddr(f)
+			if err != nil {
+				return nil, fmt.Errorf("--metrics-allow: %q is neither an address nor a CIDR", f)
+			}
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			return nil, fmt.Errorf("--metrics-allow: %q is not a CIDR such as 10.0.0.0/8", f)
+		}
+		out = append(out, p.Masked())
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("--metrics-allow names no address")
+	}
+	return out, nil
 }

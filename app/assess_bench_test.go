@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -27,22 +26,14 @@ import (
 // scope, folds each case and adds it up. The figures must be the templates' own, times the number
 // of copies.
 func BenchmarkIndicatorsMonth(b *testing.B) {
-	for _, dialect := range []string{"sqlite", "postgres"} {
-		b.Run(dialect, func(b *testing.B) {
-			if dialect == "postgres" && os.Getenv(storetest.EnvPostgres) == "" {
-				b.Skip("PostgreSQL benchmark skipped: set " + storetest.EnvPostgres + "=postgres://user@host:5432/db to run it")
-			}
-			for _, size := range []int{10_000, 100_000} {
-				b.Run("cases="+strconv.Itoa(size), func(b *testing.B) {
-					dsn := storetest.SQLiteDSN(b)
-					if dialect == "postgres" {
-						dsn = storetest.PostgresDSN(b)
-					}
-					benchIndicators(b, dsn, size)
-				})
-			}
-		})
-	}
+	storetest.EachBench(b, func(b *testing.B, newDSN func(testing.TB) string) {
+		for _, size := range []int{10_000, 100_000} {
+			b.Run("cases="+strconv.Itoa(size), func(b *testing.B) {
+				dsn := newDSN(b)
+				benchIndicators(b, dsn, size)
+			})
+		}
+	})
 }
 
 func benchIndicators(b *testing.B, dsn string, size int) {

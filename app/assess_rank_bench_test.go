@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"os"
 	"testing"
 	"time"
 
@@ -22,56 +21,48 @@ import (
 // in BenchmarkIndicatorsMonth. One operation computes the indicators of the ranked units for both
 // months from the histories, scores and ranks them.
 func BenchmarkRankingsMonth(b *testing.B) {
-	for _, dialect := range []string{"sqlite", "postgres"} {
-		b.Run(dialect, func(b *testing.B) {
-			if dialect == "postgres" && os.Getenv(storetest.EnvPostgres) == "" {
-				b.Skip("PostgreSQL benchmark skipped: set " + storetest.EnvPostgres + "=postgres://user@host:5432/db to run it")
-			}
-			dsn := storetest.SQLiteDSN(b)
-			if dialect == "postgres" {
-				dsn = storetest.PostgresDSN(b)
-			}
-			ctx := context.Background()
-			db := storetest.MustOpen(b, dsn)
-			if _, err := demo.Load(ctx, db, "k", "bench-password-1"); err != nil {
+	storetest.EachBench(b, func(b *testing.B, newDSN func(testing.TB) string) {
+		dsn := newDSN(b)
+		ctx := context.Background()
+		db := storetest.MustOpen(b, dsn)
+		if _, err := demo.Load(ctx, db, "k", "bench-password-1"); err != nil {
+			b.Fatal(err)
+		}
+		end := time.Date(2026, 3, 31, 18, 0, 0, 0, calendar.China)
+		fake := clock.NewFake(end.AddDate(0, 0, -60))
+		a, err := app.New(ctx, db, fake, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		db.SetBulkLoad(ctx, true)
+		stats, err := demo.GenerateHistory(ctx, a, fake, demo.HistoryOptions{Days: 60, PerDay: 20, End: end, Seed: 7})
+		if err != nil {
+			b.Fatal(err)
+		}
+		copies := max(1, (10_000+stats.Cases/2)/stats.Cases)
+		cloneHistories(b, db, int64(stats.Cases), copies)
+		db.SetBulkLoad(ctx, false)
+		if db.Dialect() == store.Postgres {
+			if err := db.ExecRaw(ctx, `ANALYZE`); err != nil {
 				b.Fatal(err)
 			}
-			end := time.Date(2026, 3, 31, 18, 0, 0, 0, calendar.China)
-			fake := clock.NewFake(end.AddDate(0, 0, -60))
-			a, err := app.New(ctx, db, fake, slog.New(slog.NewTextHandler(io.Discard, nil)))
-			if err != nil {
-				b.Fatal(err)
-			}
-			db.SetBulkLoad(ctx, true)
-			stats, err := demo.GenerateHistory(ctx, a, fake, demo.HistoryOptions{Days: 60, PerDay: 20, End: end, Seed: 7})
-			if err != nil {
-				b.Fatal(err)
-			}
-			copies := max(1, (10_000+stats.Cases/2)/stats.Cases)
-			cloneHistories(b, db, int64(stats.Cases), copies)
-			db.SetBulkLoad(ctx, false)
-			if db.Dialect() == store.Postgres {
-				if err := db.ExecRaw(ctx, `ANALYZE`); err != nil {
-					b.Fatal(err)
+		}
+		fake.Set(time.Date(2026, 4, 1, 9, 0, 0, 0, calendar.China))
+		march, _ := assess.ParsePeriod("2026-03")
+		for _, kind := range []assess.RankingKind{assess.RankTerritory, assess.RankDepartment} {
+			b.Run(string(kind), func(b *testing.B) {
+				var rep *app.RankingReport
+				for b.Loop() {
+					if rep, err = a.Rankings(ctx, app.Principal{System: true}, app.RankingQuery{Unit: demo.DistrictID, Period: march, Kind: kind}); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-			fake.Set(time.Date(2026, 4, 1, 9, 0, 0, 0, calendar.China))
-			march, _ := assess.ParsePeriod("2026-03")
-			for _, kind := range []assess.RankingKind{assess.RankTerritory, assess.RankDepartment} {
-				b.Run(string(kind), func(b *testing.B) {
-					var rep *app.RankingReport
-					for b.Loop() {
-						if rep, err = a.Rankings(ctx, app.Principal{System: true}, app.RankingQuery{Unit: demo.DistrictID, Period: march, Kind: kind}); err != nil {
-							b.Fatal(err)
-						}
-					}
-					if rep.Rows[0].Rank == nil || *rep.Rows[0].Rank != 1 {
-						b.Fatalf("no unit ranked first: %+v", rep.Rows[0])
-					}
-					b.ReportMetric(float64(copies*stats.Cases), "cases-in-db")
-					b.ReportMetric(float64(len(rep.Rows)), "units")
-				})
-			}
-		})
-	}
+				if rep.Rows[0].Rank == nil || *rep.Rows[0].Rank != 1 {
+					b.Fatalf("no unit ranked first: %+v", rep.Rows[0])
+				}
+				b.ReportMetric(float64(copies*stats.Cases), "cases-in-db")
+				b.ReportMetric(float64(len(rep.Rows)), "units")
+			})
+		}
+	})
 }

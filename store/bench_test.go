@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -54,25 +53,17 @@ func BenchmarkSweep(b *testing.B) {
 		name    string
 		pending int
 	}{{"pending=10k", 10_000}, {"pending=100k", 100_000}, {"pending=1M", 1_000_000}}
-	for _, dialect := range []string{"sqlite", "postgres"} {
-		b.Run(dialect, func(b *testing.B) {
-			if dialect == "postgres" && os.Getenv(storetest.EnvPostgres) == "" {
-				b.Skip("PostgreSQL benchmark skipped: set " + storetest.EnvPostgres + "=postgres://user@host:5432/db to run it")
-			}
-			for _, size := range sizes {
-				b.Run(size.name, func(b *testing.B) {
-					if size.pending >= 1_000_000 && testing.Short() {
-						b.Skip("the 1M size takes minutes to set up; run without -short")
-					}
-					dsn := storetest.SQLiteDSN(b)
-					if dialect == "postgres" {
-						dsn = storetest.PostgresDSN(b)
-					}
-					benchSweep(b, dsn, size.pending)
-				})
-			}
-		})
-	}
+	storetest.EachBench(b, func(b *testing.B, newDSN func(testing.TB) string) {
+		for _, size := range sizes {
+			b.Run(size.name, func(b *testing.B) {
+				if size.pending >= 1_000_000 && testing.Short() {
+					b.Skip("the 1M size takes minutes to set up; run without -short")
+				}
+				dsn := newDSN(b)
+				benchSweep(b, dsn, size.pending)
+			})
+		}
+	})
 }
 
 func benchSweep(b *testing.B, dsn string, pending int) {

@@ -199,22 +199,14 @@ func TestExportCasesStreams(t *testing.T) {
 // 10,000 and 100,000 cases (clones of a real closed case), and reports the time per row and the
 // most live heap seen during the download.
 func BenchmarkExportCasesXLSX(b *testing.B) {
-	for _, dialect := range []string{"sqlite", "postgres"} {
-		b.Run(dialect, func(b *testing.B) {
-			if dialect == "postgres" && os.Getenv(storetest.EnvPostgres) == "" {
-				b.Skip("PostgreSQL benchmark skipped: set " + storetest.EnvPostgres + "=postgres://user@host:5432/db to run it")
-			}
-			for _, n := range []int{10_000, 100_000} {
-				b.Run("rows="+strconv.Itoa(n), func(b *testing.B) {
-					dsn := storetest.SQLiteDSN(b)
-					if dialect == "postgres" {
-						dsn = storetest.PostgresDSN(b)
-					}
-					benchExport(b, dsn, n, "xlsx")
-				})
-			}
-		})
-	}
+	storetest.EachBench(b, func(b *testing.B, newDSN func(testing.TB) string) {
+		for _, n := range []int{10_000, 100_000} {
+			b.Run("rows="+strconv.Itoa(n), func(b *testing.B) {
+				dsn := newDSN(b)
+				benchExport(b, dsn, n, "xlsx")
+			})
+		}
+	})
 }
 
 func benchExport(b *testing.B, dsn string, n int, ext string) {

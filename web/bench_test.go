@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"sort"
 	"sync/atomic"
 	"testing"
@@ -127,23 +126,12 @@ func (s *benchServer) checkCount(tb testing.TB, want int) {
 	}
 }
 
-// eachBenchDB runs fn as sub-benchmarks "sqlite" and "postgres", each with a fresh database.
-func eachBenchDB(b *testing.B, fn func(b *testing.B, dsn func() string)) {
-	b.Run("sqlite", func(b *testing.B) { fn(b, func() string { return storetest.SQLiteDSN(b) }) })
-	b.Run("postgres", func(b *testing.B) {
-		if os.Getenv(storetest.EnvPostgres) == "" {
-			b.Skip("PostgreSQL benchmark skipped: set " + storetest.EnvPostgres + "=postgres://user@host:5432/db to run it")
-		}
-		fn(b, func() string { return storetest.PostgresDSN(b) })
-	})
-}
-
 // BenchmarkCreateCaseHTTP posts Open311 reports one after another through the real server: decode,
 // API-key check, locate, route, duplicate check, the report event, projection, deadline marks and
 // commit, and the JSON answer. Allocations count client and server together.
 func BenchmarkCreateCaseHTTP(b *testing.B) {
-	eachBenchDB(b, func(b *testing.B, dsn func() string) {
-		s := newBenchServer(b, dsn())
+	storetest.EachBench(b, func(b *testing.B, newDSN func(testing.TB) string) {
+		s := newBenchServer(b, newDSN(b))
 		b.ReportAllocs()
 		n := 0
 		for b.Loop() {
@@ -160,8 +148,8 @@ func BenchmarkCreateCaseHTTP(b *testing.B) {
 // BenchmarkCreateCaseHTTPParallel is BenchmarkCreateCaseHTTP with 4×GOMAXPROCS clients posting at
 // once over kept-alive connections.
 func BenchmarkCreateCaseHTTPParallel(b *testing.B) {
-	eachBenchDB(b, func(b *testing.B, dsn func() string) {
-		s := newBenchServer(b, dsn())
+	storetest.EachBench(b, func(b *testing.B, newDSN func(testing.TB) string) {
+		s := newBenchServer(b, newDSN(b))
 		var next, failed atomic.Int64
 		b.ReportAllocs()
 		b.SetParallelism(4)

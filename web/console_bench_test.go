@@ -33,8 +33,8 @@ import (
 // Each answer is checked (status 200 and its page) so that an error page cannot pass for a fast
 // one.
 func BenchmarkConsolePages(b *testing.B) {
-	eachBenchDB(b, func(b *testing.B, dsn func() string) {
-		s := newConsoleBench(b, dsn())
+	storetest.EachBench(b, func(b *testing.B, newDSN func(testing.TB) string) {
+		s := newConsoleBench(b, newDSN(b))
 		for _, p := range []struct{ name, path, page string }{
 			{"workbench", "/console/", `data-page="workbench"`},
 			{"case", fmt.Sprintf("/console/cases/%d", s.longest), `data-page="case"`},

@@ -103,8 +103,8 @@ func (ib *intakeBench) post(i int) error {
 // (locate, route, duplicate check, the report event, projection, deadline marks, commit) and the
 // Open311 answer. Allocations count client and server together.
 func BenchmarkOpen311Intake(b *testing.B) {
-	eachBenchDB(b, func(b *testing.B, dsn func() string) {
-		ib := newIntakeBench(b, dsn())
+	storetest.EachBench(b, func(b *testing.B, newDSN func(testing.TB) string) {
+		ib := newIntakeBench(b, newDSN(b))
 		b.ReportAllocs()
 		n := 0
 		for b.Loop() {

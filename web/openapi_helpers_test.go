@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -344,4 +345,42 @@ func clip(b []byte) string {
 		n--
 	}
 	return string(b[:n]) + fmt.Sprintf("... (%d bytes)", len(b))
+}
+
+var pathParamRe = regexp.MustCompile(`\{([^}]+)\}`)
+
+// checkParameters checks an operation's parameters: each resolves, has a schema and a
+// description, and the path parameters are exactly the template's names, all required.
+func checkParameters(t *testing.T, d *apiDoc, o, path, ptr string, op map[string]any) {
+	t.Helper()
+	declared := map[string]bool{}
+	params, _ := op["parameters"].([]any)
+	for i := range params {
+		p, pPtr, err := d.deref(ptr + pointer("parameters", fmt.Sprint(i)))
+		if err != nil {
+			t.Errorf("%s parameter %d: %v", o, i, err)
+			continue
+		}
+		if _, err := d.schemaAt(pPtr + "/schema"); err != nil {
+			t.Errorf("%s parameter %v: %v", o, p["name"], err)
+		}
+		if s, _ := p["description"].(string); s == "" {
+			t.Errorf("%s parameter %v has no description", o, p["name"])
+		}
+		if p["in"] == "path" {
+			declared[p["name"].(string)] = true
+			if p["required"] != true {
+				t.Errorf("%s path parameter %v is not required", o, p["name"])
+			}
+		}
+	}
+	for _, m := range pathParamRe.FindAllStringSubmatch(path, -1) {
+		if !declared[m[1]] {
+			t.Errorf("%s does not declare path parameter %s", o, m[1])
+		}
+		delete(declared, m[1])
+	}
+	for name := range declared {
+		t.Errorf("%s declares path parameter %s, which its path lacks", o, name)
+	}
 }

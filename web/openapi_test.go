@@ -159,7 +159,6 @@ func TestOpenAPIDocumentIsWellFormed(t *testing.T) {
 	allowed := map[string]bool{"200": true, "201": true, "204": true, "400": true, "401": true, "403": true, "404": true,
 		"409": true, "413": true, "429": true, "500": true, "503": true}
 	ids := map[string]string{}
-	paramRe := regexp.MustCompile(`\{([^}]+)\}`)
 	for _, o := range operationsOfDoc(d) {
 		method, path, _ := strings.Cut(o, " ")
 		op, ptr, err := d.operation(method, path)
@@ -226,36 +225,7 @@ func TestOpenAPIDocumentIsWellFormed(t *testing.T) {
 			t.Errorf("%s does not document 500", o)
 		}
 		// Path parameters: declared exactly for the template's names, required, with a schema.
-		declared := map[string]bool{}
-		params, _ := op["parameters"].([]any)
-		for i := range params {
-			p, pPtr, err := d.deref(ptr + pointer("parameters", fmt.Sprint(i)))
-			if err != nil {
-				t.Errorf("%s parameter %d: %v", o, i, err)
-				continue
-			}
-			if _, err := d.schemaAt(pPtr + "/schema"); err != nil {
-				t.Errorf("%s parameter %v: %v", o, p["name"], err)
-			}
-			if s, _ := p["description"].(string); s == "" {
-				t.Errorf("%s parameter %v has no description", o, p["name"])
-			}
-			if p["in"] == "path" {
-				declared[p["name"].(string)] = true
-				if p["required"] != true {
-					t.Errorf("%s path parameter %v is not required", o, p["name"])
-				}
-			}
-		}
-		for _, m := range paramRe.FindAllStringSubmatch(path, -1) {
-			if !declared[m[1]] {
-				t.Errorf("%s does not declare path parameter %s", o, m[1])
-			}
-			delete(declared, m[1])
-		}
-		for name := range declared {
-			t.Errorf("%s declares path parameter %s, which its path lacks", o, name)
-		}
+		checkParameters(t, d, o, path, ptr, op)
 		if _, ok := op["requestBody"]; ok {
 			rb, rbPtr, err := d.deref(ptr + "/requestBody")
 			if err != nil {

@@ -101,3 +101,17 @@ func Exec(t testing.TB, dsn, query string, args ...any) error {
 	defer db.Close()
 	return db.ExecRaw(context.Background(), query, args...)
 }
+
+// EachBench runs fn as sub-benchmarks "sqlite" and "postgres". fn gets a maker of fresh databases
+// to call in whichever (sub-)benchmark sets one up; without CIVICGRID_TEST_POSTGRES the postgres
+// sub-benchmark skips at once and says how to enable it.
+func EachBench(b *testing.B, fn func(b *testing.B, newDSN func(testing.TB) string)) {
+	b.Helper()
+	b.Run("sqlite", func(b *testing.B) { fn(b, SQLiteDSN) })
+	b.Run("postgres", func(b *testing.B) {
+		if os.Getenv(EnvPostgres) == "" {
+			b.Skip("PostgreSQL benchmark skipped: set " + EnvPostgres + "=postgres://user@host:5432/db to run it")
+		}
+		fn(b, PostgresDSN)
+	})
+}

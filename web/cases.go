@@ -36,22 +36,7 @@ type eventView struct {
 }
 
 func (s *Server) view(p app.Principal, c *casework.Case) caseView {
-	v := caseView{Case: c, Actions: []casework.Action{}}
-	if p.User == nil && c.Reporter != nil {
-		cc := *c
-		cc.Reporter = nil
-		v.Case = &cc
-	}
-	seen := map[casework.Action]bool{}
-	for _, actor := range p.Actors() {
-		for _, a := range casework.Available(c, actor) {
-			if !seen[a] {
-				seen[a] = true
-				v.Actions = append(v.Actions, a)
-			}
-		}
-	}
-	return v
+	return caseView{Case: app.Redacted(p, c), Actions: app.Actions(p, c)}
 }
 
 func (s *Server) handleCreateCase(w http.ResponseWriter, r *http.Request) {

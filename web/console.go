@@ -61,6 +61,7 @@ func (s *Server) consoleRoutes() {
 	m.HandleFunc("GET /console/cases/{id}", c.page(c.handleCasePage))
 	m.HandleFunc("POST /console/cases/{id}/{action}", c.page(c.handleCaseAction))
 	s.portalRoutes(c)
+	c.partRoutes(m)
 	m.HandleFunc("/console/", c.page(func(w http.ResponseWriter, r *http.Request, p *consolePage) {
 		c.renderError(w, r, p, http.StatusNotFound, "error.not_found", "")
 	}))

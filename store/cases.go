@@ -260,6 +260,8 @@ type CaseFilter struct {
 	Limit  int
 	// Offset serves page-numbered APIs (Open311); cursor pagination is preferred.
 	Offset int
+	// ReportedBy keeps the cases a staff user reported: the user of the case's first event.
+	ReportedBy int64
 }
 
 // MaxListLimit caps every list.
@@ -302,6 +304,9 @@ func (f *CaseFilter) where() (string, []any) {
 	in("matter_code", len(f.MatterCodes), func(i int) any { return f.MatterCodes[i] })
 	if f.Channel != "" {
 		conds = append(conds, "channel = "+arg(string(f.Channel)))
+	}
+	if f.ReportedBy != 0 {
+		conds = append(conds, "EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = cases.id AND e.seq = 1 AND e.actor_user_id = "+arg(f.ReportedBy)+")")
 	}
 	if f.Within != "" {
 		lo, hi := prefixRange(f.Within)

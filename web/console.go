@@ -30,8 +30,9 @@ var templateFS embed.FS
 var consolePages = []string{"login", "password", "workbench", "case", "error", "portal_report", "portal_done", "portal_track"}
 
 // consoleCSP is the Content-Security-Policy of every console page: nothing but the platform's own
-// files, no inline script or style, no plugins, no framing, forms only back to the platform.
-const consoleCSP = "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; connect-src 'self'; " +
+// files, no inline script or style, no plugins, no framing, forms only back to the platform. The
+// only scripts are the platform's own checksummed static files (worker.js), loaded by src.
+const consoleCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; connect-src 'self'; " +
 	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // console holds what the console pages share: the parsed templates, the static files and the login

@@ -94,6 +94,7 @@ func samplePages() map[string][]any {
 		"error": {errorPageBody{Status: 404, Heading: "x", Hint: errorHint(404), Back: "/console/"}, errorPageBody{Status: 403, Heading: evil, Message: evil, Hint: "error.hint_csrf", Back: "/login"},
 			errorPageBody{Status: 500, Heading: "x", Hint: errorHint(500), Back: "/console/"}},
 	}
+	maps.Copy(out, workerSamples(now, evil))
 	for name, bodies := range portalSamples(now, evil) {
 		out[name] = bodies
 	}
@@ -129,7 +130,7 @@ func TestConsoleTemplates(t *testing.T) {
 						Error: &pageError{Heading: "<h>", Message: "<m>"}, Body: body}
 					rec := httptest.NewRecorder()
 					c.render(rec, httptest.NewRequest("GET", "/console/", nil), http.StatusOK, name, p)
-					out := rec.Body.String()
+					out := withoutOwnScripts(t, c, rec.Body.String())
 					if rec.Code != http.StatusOK {
 						t.Fatalf("%s #%d (%s): status %d: %s", name, i, lang, rec.Code, out)
 					}

@@ -135,7 +135,8 @@ func (c *console) workerReportBody(p *consolePage, q, code string) (*workerRepor
 		return nil, civicgrid.Errorf(civicgrid.EINVALID, "the search is at most %d characters", matterSearchMax).WithDetail("field", "q")
 	}
 	b := &workerReportBody{Query: q, MaxDesc: casework.MaxDescription, MaxPhoto: app.MaxMediaBytes >> 20, Idem: auth.NewToken(16)}
-	if strings.TrimSpace(q) != "" {
+	if strings.TrimSpace(q) != "" && code == "" {
+		// Once a type is chosen the form takes the page; the search is one link away.
 		b.Searched = true
 		for _, h := range matterIndexOf(cfg).search(q) {
 			b.Hits = append(b.Hits, c.matterChoice(p.Lang, h.Code, q))

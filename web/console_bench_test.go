@@ -52,6 +52,8 @@ func BenchmarkConsolePages(b *testing.B) {
 }
 
 type consoleBench struct {
+	app     *app.App
+	db      *store.DB
 	srv     *httptest.Server
 	client  *http.Client
 	longest int64 // the case with the most events
@@ -92,7 +94,7 @@ func newConsoleBench(b *testing.B, dsn string) *consoleBench {
 	srv := httptest.NewServer(web.NewServer(a, log))
 	b.Cleanup(srv.Close)
 	jar, _ := cookiejar.New(nil)
-	s := &consoleBench{srv: srv, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	s := &consoleBench{app: a, db: db, srv: srv, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	b.Cleanup(s.client.CloseIdleConnections)
 	s.login(b, "district.dispatcher")
 	s.longest = longestCase(b, db)

@@ -171,6 +171,38 @@ func (s syllables) abbreviatedBy(q string) (any, first bool) {
 	return false, false
 }
 
+// initialsAt reports whether q is exactly the first letters of consecutive syllables from start
+// (jg of jing·gai; any reading of a character with several).
+func (s syllables) initialsAt(q string, start int) bool {
+	if start+len(q) > len(s) {
+		return false
+	}
+	for i := 0; i < len(q); i++ {
+		ok := false
+		for _, r := range s[start+i] {
+			if r != "" && r[0] == q[i] {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// initialsMatch reports whether q is the initials of consecutive syllables from some start, and
+// whether from the first.
+func (s syllables) initialsMatch(q string) (any, first bool) {
+	for i := range s {
+		if s.initialsAt(q, i) {
+			return true, i == 0
+		}
+	}
+	return false, false
+}
+
 // matterHit is one found matter type with how well it matched (lower is better).
 type matterHit struct {
 	Code string
@@ -202,8 +234,9 @@ func normalizeQuery(q string) (string, bool) {
 	return b.String(), false
 }
 
-// search finds the matter types a query names, best first, then by code: the name or code itself,
-// then an abbreviation of the name from its start, anywhere in the name, then a keyword.
+// search finds the matter types a query names, best first, then by code: the name or code itself;
+// the initials of the name from its start, then anywhere in it (jg: 井盖); an abbreviation of the
+// name from its start, then anywhere (jgg: 井·盖, or jing alone for jg); then a keyword.
 func (ix *matterIndex) search(query string) []matterHit {
 	q, han := normalizeQuery(query)
 	if q == "" {
@@ -220,24 +253,29 @@ func (ix *matterIndex) search(query string) []matterHit {
 			default:
 				for _, k := range e.keywords {
 					if strings.Contains(k, q) {
-						rank = 3
+						rank = 5
 						break
 					}
 				}
 			}
 		default:
-			any, first := e.name.abbreviatedBy(q)
+			ini, iniFirst := e.name.initialsMatch(q)
+			abbr, abbrFirst := e.name.abbreviatedBy(q)
 			switch {
 			case strings.HasPrefix(strings.ToLower(e.code), q) || strings.Contains(e.en, q):
 				rank = 0
-			case first:
+			case iniFirst:
 				rank = 1
-			case any:
+			case ini:
 				rank = 2
+			case abbrFirst:
+				rank = 3
+			case abbr:
+				rank = 4
 			default:
 				for _, ks := range e.kwSyl {
 					if a, _ := ks.abbreviatedBy(q); a {
-						rank = 3
+						rank = 5
 						break
 					}
 				}

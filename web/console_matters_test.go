@@ -98,3 +98,22 @@ func TestSyllablesAbbreviation(t *testing.T) {
 		}
 	}
 }
+
+// TestMatterSearchRanking: exact initials come before looser abbreviations, so that "jg" lists
+// the 井盖 types (j·g of two syllables) before names that merely hold one syllable with a j and a g
+// (店外经营: jing).
+func TestMatterSearchRanking(t *testing.T) {
+	got := searchNames(seedConfig(), "jg")
+	last := -1
+	for i, name := range got {
+		if strings.HasSuffix(name, "井盖") {
+			last = i
+		}
+	}
+	if i := slices.Index(got, "店外经营"); i >= 0 && i < last {
+		t.Errorf("jg ranks 店外经营 (%d) before a cover (%d): %v", i, last, got)
+	}
+	if len(got) == 0 || got[0] != "景观灯光" {
+		t.Errorf("jg: the name that starts with j·g should lead: %v", got)
+	}
+}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/base64"
 	"net/http"
 	"net/url"
@@ -59,7 +60,7 @@ func (c *console) needRole(w http.ResponseWriter, r *http.Request, p *consolePag
 	if hasRole(p.User, role) {
 		return true
 	}
-	c.s.app.DB.Audit(r.Context(), store.AuditEntry{UserID: userID(p.User), Actor: loginOf(p.User), Kind: "denied",
+	c.s.app.DB.Audit(context.WithoutCancel(r.Context()), store.AuditEntry{UserID: userID(p.User), Actor: loginOf(p.User), Kind: "denied",
 		Object: r.Method + " " + r.URL.Path, Detail: "page for role " + string(role) + " only"})
 	c.renderError(w, r, p, http.StatusForbidden, "error.forbidden", p.Tf2("worker.role_needed", p.Role(role)))
 	return false

@@ -262,6 +262,8 @@ type CaseFilter struct {
 	Offset int
 	// ReportedBy keeps the cases a staff user reported: the user of the case's first event.
 	ReportedBy int64
+	// Assignees keeps the cases assigned to exactly one of these units (not to units below them).
+	Assignees []string
 }
 
 // MaxListLimit caps every list.
@@ -302,6 +304,7 @@ func (f *CaseFilter) where() (string, []any) {
 	in("id", len(f.IDs), func(i int) any { return f.IDs[i] })
 	in("state", len(f.States), func(i int) any { return string(f.States[i]) })
 	in("matter_code", len(f.MatterCodes), func(i int) any { return f.MatterCodes[i] })
+	in("assignee", len(f.Assignees), func(i int) any { return f.Assignees[i] })
 	if f.Channel != "" {
 		conds = append(conds, "channel = "+arg(string(f.Channel)))
 	}

@@ -14,7 +14,8 @@ import (
 )
 
 // TestCaseListReportedBy: the ReportedBy filter keeps the cases whose first event is the user's —
-// not those the user acted on later — and combines with scopes, states and the cursor.
+// not those the user acted on later — and combines with scopes, states and the cursor; the
+// Assignees filter keeps cases assigned to exactly the units named.
 func TestCaseListReportedBy(t *testing.T) {
 	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -72,6 +73,21 @@ func TestCaseListReportedBy(t *testing.T) {
 		}
 		if none, err := db.Cases(ctx, store.CaseFilter{ReportedBy: intake.User.ID}); err != nil || len(none) != 0 {
 			t.Fatalf("intake reported nothing, the filter found %d", len(none))
+		}
+		// Assignees: exactly the units named, not the units below them.
+		dispatcher := principal("district.dispatcher")
+		if _, err := a.Act(ctx, intake, mine[0], casework.ActFile, casework.Input{}); err != nil {
+			t.Fatal(err)
+		}
+		cs, err := a.Act(ctx, dispatcher, mine[0], casework.ActDispatch, casework.Input{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := db.Cases(ctx, store.CaseFilter{Assignees: []string{"x", cs.Assignee}}); err != nil || len(got) != 1 || got[0].ID != mine[0] {
+			t.Fatalf("cases assigned to %s: %d %v", cs.Assignee, len(got), err)
+		}
+		if got, err := db.Cases(ctx, store.CaseFilter{Assignees: []string{cs.Street, cs.District}}); err != nil || len(got) != 0 {
+			t.Fatalf("cases assigned to the street or district themselves: %d %v", len(got), err)
 		}
 	})
 }

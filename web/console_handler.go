@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sort"
 	"strconv"
 
 	"civicgrid"
@@ -68,7 +67,7 @@ type unitTasksBody struct {
 	Paged bool
 }
 
-// handlerUnits are the unit paths of the user's handler grants.
+// handlerUnits are the user's handler grants.
 func handlerUnits(u *org.User) []org.Grant {
 	var out []org.Grant
 	for _, g := range u.Grants {
@@ -100,21 +99,21 @@ func (c *console) handleUnitTasks(w http.ResponseWriter, r *http.Request, p *con
 	grants := handlerUnits(p.User)
 	cfg := c.s.app.Config()
 	body := unitTasksBody{Tab: tab.Key, Paged: before > 0}
-	counts := map[casework.State]int{}
 	var states []casework.State
 	for _, t := range unitTabs {
 		states = append(states, t.States...)
 	}
 	for _, g := range grants {
 		body.Units = append(body.Units, unitName(cfg, p.Lang, g.Unit))
-		n, err := c.s.app.DB.CountCases(ctx, store.CaseFilter{Scopes: pr.Scopes(), AssigneePath: g.UnitPath, States: states})
-		if err != nil {
-			c.renderError(w, r, p, http.StatusInternalServerError, "error.internal", c.platformMessage(r, err))
-			return
-		}
-		for s, k := range n {
-			counts[s] += k
-		}
+	}
+	assignees := handlerAssignees(grants)
+	counts := map[casework.State]int{}
+	if len(assignees) > 0 { // no assignees would be no filter
+		counts, err = c.s.app.DB.CountCases(ctx, store.CaseFilter{Scopes: pr.Scopes(), Assignees: assignees, States: states})
+	}
+	if err != nil {
+		c.renderError(w, r, p, http.StatusInternalServerError, "error.internal", c.platformMessage(r, err))
+		return
 	}
 	for _, t := range unitTabs {
 		n := 0
@@ -124,7 +123,7 @@ func (c *console) handleUnitTasks(w http.ResponseWriter, r *http.Request, p *con
 		body.Tabs = append(body.Tabs, unitTab{Key: t.Key, Label: p.T2(t.Label), Hint: p.T2(t.Hint), URL: "/console/unit/?tab=" + t.Key,
 			Count: n, Active: t.Key == tab.Key})
 	}
-	cases, more, err := c.unitPage(ctx, pr, grants, tab.States, before)
+	cases, more, err := c.unitPage(ctx, pr, assignees, tab.States, before)
 	if err != nil {
 		c.renderError(w, r, p, http.StatusInternalServerError, "error.internal", c.platformMessage(r, err))
 		return
@@ -142,27 +141,35 @@ func (c *console) handleUnitTasks(w http.ResponseWriter, r *http.Request, p *con
 	c.render(w, r, http.StatusOK, "unit_tasks", p)
 }
 
-// unitPage returns a page of the cases assigned to any of the grants' units, newest first.
-func (c *console) unitPage(ctx context.Context, pr app.Principal, grants []org.Grant, states []casework.State, before int64) ([]*casework.Case, bool, error) {
-	var all []*casework.Case
-	seen := map[int64]bool{}
+// handlerAssignees are the units whose cases the grants' holders sign and handle: each grant's
+// unit and the units its staff count as staff of (a squad's street, a grid's community), by the
+// rule that decides who may sign (org.MemberOf).
+func handlerAssignees(grants []org.Grant) []string {
+	var out []string
 	for _, g := range grants {
-		cases, err := c.s.app.Cases(ctx, pr, store.CaseFilter{AssigneePath: g.UnitPath, States: states, Before: before, Limit: unitPageSize + 1})
-		if err != nil {
-			return nil, false, err
-		}
-		for _, cs := range cases {
-			if !seen[cs.ID] {
-				seen[cs.ID] = true
-				all = append(all, cs)
+		for _, id := range org.MemberChain(g.UnitPath) {
+			if !slices.Contains(out, id) {
+				out = append(out, id)
 			}
 		}
 	}
-	sort.Slice(all, func(i, j int) bool { return all[i].ID > all[j].ID })
-	if len(all) > unitPageSize {
-		return all[:unitPageSize], true, nil
+	return out
+}
+
+// unitPage returns a page of the cases assigned to the units, newest first, and whether more
+// follow.
+func (c *console) unitPage(ctx context.Context, pr app.Principal, assignees []string, states []casework.State, before int64) ([]*casework.Case, bool, error) {
+	if len(assignees) == 0 {
+		return nil, false, nil
 	}
-	return all, false, nil
+	cases, err := c.s.app.Cases(ctx, pr, store.CaseFilter{Assignees: assignees, States: states, Before: before, Limit: unitPageSize + 1})
+	if err != nil {
+		return nil, false, err
+	}
+	if len(cases) > unitPageSize {
+		return cases[:unitPageSize], true, nil
+	}
+	return cases, false, nil
 }
 
 // unitCaseBody is the handler's page of one case.

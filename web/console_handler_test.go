@@ -57,6 +57,16 @@ func TestUnitPages(t *testing.T) {
 		if n := count("sign"); n != "2" {
 			t.Fatalf("待签收 count %s, want 2", n)
 		}
+		// The street office and the community handle their own assignments, not the squad's.
+		for _, login := range []string{"youyi.handler", "youyi.c1.handler"} {
+			o := f.newClient()
+			o.mustLogin(login)
+			r := o.get("/console/unit/")
+			if r.Status != http.StatusOK || bytes.Contains(r.Body, []byte(fmt.Sprintf(`data-case="%d"`, id))) ||
+				!bytes.Contains(r.Body, []byte(`id="unit-empty"`)) {
+				t.Fatalf("%s's list shows the squad's case or is not empty: %d\n%s", login, r.Status, r.Body)
+			}
+		}
 
 		t.Run("refusals", func(t *testing.T) {
 			seq := f.caseOf(id).Seq

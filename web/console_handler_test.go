@@ -177,6 +177,28 @@ func TestUnitPages(t *testing.T) {
 			}
 		}
 
+		t.Run("suspension", func(t *testing.T) {
+			id3 := f.dispatchedCase(youyiGrid1, "流动摊贩夜间占道")
+			page3 := fmt.Sprintf("/console/unit/cases/%d", id3)
+			if r := c.post(page3+"/sign", url.Values{"_csrf": {csrf(t, c.get(page3))}}); r.Status != http.StatusSeeOther {
+				t.Fatalf("sign: %d", r.Status)
+			}
+			seq := f.caseOf(id3).Seq
+			if r := c.post(page3+"/request_suspension", url.Values{"_csrf": {csrf(t, c.get(page3))}}); r.Status != http.StatusBadRequest {
+				t.Fatalf("a suspension without a reason: %d", r.Status)
+			}
+			if got := f.caseOf(id3).Seq; got != seq {
+				t.Fatal("the refused request changed the case")
+			}
+			r := c.post(page3+"/request_suspension", url.Values{"_csrf": {csrf(t, c.get(page3))}, "reason": {"摊主住院，待其出院后处理"}})
+			if r.Status != http.StatusSeeOther {
+				t.Fatalf("request a suspension: %d\n%s", r.Status, r.Body)
+			}
+			if cs := f.caseOf(id3); !cs.PendingSuspension || cs.State != casework.Handling {
+				t.Fatalf("after asking for a suspension: %s pending %v", cs.State, cs.PendingSuspension)
+			}
+		})
+
 		t.Run("return", func(t *testing.T) {
 			page2 := fmt.Sprintf("/console/unit/cases/%d", id2)
 			r := c.post(page2+"/return", url.Values{"_csrf": {csrf(t, c.get(page2))}, "reason_code": {"wrong_territory"}, "reason": {"该路段属吴淞街道"}})
@@ -187,7 +209,7 @@ func TestUnitPages(t *testing.T) {
 				t.Fatalf("after returning: %s returns %d", cs.State, cs.ReturnCount)
 			}
 			if n := count("sign"); n != "0" {
-				t.Fatalf("待签收 count %s after signing one and returning the other", n)
+				t.Fatalf("待签收 count %s after signing two and returning the other", n)
 			}
 		})
 	})

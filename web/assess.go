@@ -28,6 +28,7 @@ func (s *Server) assessRoutes() {
 	m.HandleFunc("GET /api/v1/rankings.csv", s.staff(s.handleRankingsCSV))
 	m.HandleFunc("GET /api/v1/rankings.xlsx", s.staff(s.handleRankingsXLSX))
 	m.HandleFunc("GET /api/v1/assessment/schemes", s.staff(s.handleSchemes))
+	m.HandleFunc("PUT /api/v1/assessment/schemes/{kind}", s.staff(s.handlePutScheme))
 }
 
 // Media types of the ledgers.

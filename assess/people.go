@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"civicgrid/assess/ledger"
 	"civicgrid/casework"
 	"civicgrid/catalog"
 	"civicgrid/org"
@@ -325,4 +326,40 @@ func (u *UnitSatisfaction) Rate(path string) *float64 {
 		}
 	}
 	return ratio(int64(s), int64(n))
+}
+
+// RoleNames are the Chinese names of the assessed roles, for ledgers.
+var RoleNames = map[org.Role]string{
+	org.RoleGridWorker: "监督员/网格员", org.RoleIntake: "受理员", org.RoleShiftLeader: "值班长", org.RoleDispatcher: "派遣员",
+}
+
+// PeopleColumns are the columns of the person ledger.
+var PeopleColumns = []ledger.Column{
+	{Header: "统计期", Width: 10}, {Header: "角色", Width: 14}, {Header: "排名", Width: 6}, {Header: "账号", Width: 22},
+	{Header: "姓名", Width: 10}, {Header: "所属单位", Width: 24}, {Header: "综合得分", Width: 10}, {Header: "等级", Width: 6},
+	{Header: "上报数", Width: 8}, {Header: "有效上报率(%)", Width: 13}, {Header: "网格案件数", Width: 10}, {Header: "漏报率(%)", Width: 10},
+	{Header: "核实数", Width: 8}, {Header: "按时核实率(%)", Width: 13}, {Header: "核查数", Width: 8}, {Header: "按时核查率(%)", Width: 13},
+	{Header: "立案数", Width: 8}, {Header: "按时立案率(%)", Width: 13}, {Header: "准确立案率(%)", Width: 13},
+	{Header: "结案数", Width: 8}, {Header: "按时结案率(%)", Width: 13},
+	{Header: "派遣数", Width: 8}, {Header: "按时派遣率(%)", Width: 13}, {Header: "准确派遣率(%)", Width: 13},
+	{Header: "评价方案", Width: 16}, {Header: "方案版本", Width: 9},
+}
+
+// PersonLedgerRow is one person's row of the person ledger.
+func PersonLedgerRow(p Period, role org.Role, rank *int, login, name, unitName string, x PersonIndicators, c Composite, s Scheme) []ledger.Cell {
+	n := func(v int) ledger.Cell { return ledger.Int(int64(v)) }
+	r := ledger.Empty()
+	if rank != nil {
+		r = ledger.Int(int64(*rank))
+	}
+	return []ledger.Cell{
+		ledger.Text(PeriodLabel(p)), ledger.Text(RoleNames[role]), r, ledger.Text(login),
+		ledger.Text(name), ledger.Text(unitName), num(c.Score, 2), ledger.Text(c.Grade),
+		n(x.Reports), pct(x.ValidReportRate), n(x.GridCases), pct(x.MissRate),
+		n(x.Confirmations), pct(x.OnTimeConfirmRate), n(x.Checks), pct(x.OnTimeCheckRate),
+		n(x.Filings), pct(x.OnTimeFilingRate), pct(x.AccurateFilingRate),
+		n(x.Closures), pct(x.OnTimeClosureRate),
+		n(x.Dispatches), pct(x.OnTimeDispatchRate), pct(x.AccurateDispatchRate),
+		ledger.Text(s.Name), ledger.Int(int64(s.Version)),
+	}
 }

@@ -29,6 +29,9 @@ func (s *Server) assessRoutes() {
 	m.HandleFunc("GET /api/v1/rankings.xlsx", s.staff(s.handleRankingsXLSX))
 	m.HandleFunc("GET /api/v1/assessment/schemes", s.staff(s.handleSchemes))
 	m.HandleFunc("PUT /api/v1/assessment/schemes/{kind}", s.staff(s.handlePutScheme))
+	m.HandleFunc("GET /api/v1/assessment/people", s.staff(s.handlePeople))
+	m.HandleFunc("GET /api/v1/assessment/people.csv", s.staff(s.handlePeopleCSV))
+	m.HandleFunc("GET /api/v1/assessment/people.xlsx", s.staff(s.handlePeopleXLSX))
 }
 
 // Media types of the ledgers.

@@ -3,6 +3,7 @@ package assess
 import (
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"civicgrid/assess/ledger"
@@ -254,7 +255,7 @@ func complement(r *float64) *float64 {
 var RankingColumns = []ledger.Column{
 	{Header: "统计期", Width: 10}, {Header: "排名", Width: 6}, {Header: "单位编码", Width: 24}, {Header: "单位名称", Width: 30},
 	{Header: "综合得分", Width: 10}, {Header: "等级", Width: 6}, {Header: "上期排名", Width: 9}, {Header: "名次变化", Width: 9},
-	{Header: "评价方案", Width: 16}, {Header: "方案版本", Width: 9},
+	{Header: "评价方案", Width: 16}, {Header: "方案版本", Width: 9}, {Header: "一票否决", Width: 24},
 }
 
 // RankingRow is one unit's row of the ranking ledger.
@@ -268,6 +269,20 @@ func RankingRow(p Period, s Scheme, u Unit, c Composite, rank, previous, change 
 	return []ledger.Cell{
 		ledger.Text(PeriodLabel(p)), n(rank), ledger.Text(u.ID), ledger.Text(u.Name),
 		num(c.Score, 2), ledger.Text(c.Grade), n(previous), n(change),
-		ledger.Text(s.Name), ledger.Int(int64(s.Version)),
+		ledger.Text(s.Name), ledger.Int(int64(s.Version)), ledger.Text(VetoNames(s, c.Vetoed)),
 	}
+}
+
+// VetoNames names the veto items of a composite, by the scheme's names, joined by "、".
+func VetoNames(s Scheme, codes []string) string {
+	out := make([]string, len(codes))
+	for i, code := range codes {
+		out[i] = code
+		for _, v := range s.Vetoes {
+			if v.Code == code {
+				out[i] = v.Name
+			}
+		}
+	}
+	return strings.Join(out, "、")
 }

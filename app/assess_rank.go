@@ -57,6 +57,11 @@ func (a *App) Rankings(ctx context.Context, p Principal, q RankingQuery) (*Ranki
 	if err != nil {
 		return nil, err
 	}
+	return a.ranking(ctx, u, q)
+}
+
+// ranking ranks the units of the kind below u, without asking who may see them.
+func (a *App) ranking(ctx context.Context, u *org.Unit, q RankingQuery) (*RankingReport, error) {
 	units := a.rankedUnits(u, q.Kind)
 	prev := assess.MonthOf(q.Period.From.AddDate(0, 0, -1))
 	rep := &RankingReport{Unit: assess.UnitOf(u), Kind: q.Kind, Period: q.Period, Previous: prev, Rows: make([]RankingRow, len(units))}

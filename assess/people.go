@@ -363,3 +363,6 @@ func PersonLedgerRow(p Period, role org.Role, rank *int, login, name, unitName s
 		ledger.Text(s.Name), ledger.Int(int64(s.Version)),
 	}
 }
+
+// StateName is the Chinese name of a case state, for ledgers.
+func StateName(s casework.State) string { return zh(stateNames, string(s)) }

@@ -38,6 +38,7 @@ func (s *Server) assessRoutes() {
 	m.HandleFunc("GET /api/v1/assessment/evaluations", s.staff(s.handleEvaluations))
 	m.HandleFunc("POST /api/v1/assessment/evaluations", s.staff(s.handleAddEvaluation))
 	m.HandleFunc("GET /api/v1/assessment/evaluations/units", s.staff(s.handleEvaluable))
+	m.HandleFunc("GET /api/v1/reports/monthly", s.staff(s.handleMonthlyReport))
 }
 
 // Media types of the ledgers.

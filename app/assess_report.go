@@ -78,11 +78,7 @@ func (a *App) MonthlyReport(ctx context.Context, p Principal, unit, month string
 		return nil, err
 	}
 	rep := &MonthlyReport{Unit: assess.UnitOf(u), Period: period}
-	xs, err := a.indicatorsOf(ctx, []assess.Unit{rep.Unit}, period, assess.DefaultWeights)
-	if err != nil {
-		return nil, err
-	}
-	rep.Indicators = xs[0]
+	ctx, memo := withIndicatorMemo(ctx)
 	tree := a.Config().Tree
 	type peers struct {
 		kind assess.RankingKind
@@ -114,6 +110,16 @@ func (a *App) MonthlyReport(ctx context.Context, p Principal, unit, month string
 			}
 		}
 		rep.Standings = append(rep.Standings, st)
+	}
+	// The unit's own indicators came with its peers' when it was ranked.
+	if x, ok := memo.find(u.ID, period); ok {
+		rep.Indicators = x
+	} else {
+		xs, err := a.indicatorsOf(ctx, []assess.Unit{rep.Unit}, period, assess.DefaultWeights)
+		if err != nil {
+			return nil, err
+		}
+		rep.Indicators = xs[0]
 	}
 	if rep.Vetoes, err = a.DB.Vetoes(ctx, store.VetoFilter{Paths: []string{u.Path}, Period: period.Name, Withdrawn: true}); err != nil {
 		return nil, err

@@ -99,7 +99,7 @@ type unitScoring struct {
 // evaluations they were given, the residents' satisfaction with their closures (read only when the
 // scheme weighs it) and the veto entries against them or the units below them.
 func (a *App) scoreUnits(ctx context.Context, units []assess.Unit, period assess.Period, s assess.Scheme) ([]assess.Indicators, []assess.Composite, error) {
-	xs, err := a.indicatorsOf(ctx, units, period, assess.DefaultWeights)
+	xs, err := a.memoIndicators(ctx, units, period)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -216,4 +216,54 @@ func (a *App) rankedUnits(u *org.Unit, kind assess.RankingKind) []assess.Unit {
 	}
 	slices.SortFunc(units, func(x, y assess.Unit) int { return strings.Compare(x.Path, y.Path) })
 	return units
+}
+
+// indicatorMemo keeps the indicators computed for one request, so that a report ranking the same
+// units under two schemes reads their histories once per month.
+type indicatorMemo struct {
+	sets map[string][]assess.Indicators
+}
+
+type memoKey struct{}
+
+// withIndicatorMemo returns a context whose unit scoring remembers the indicators it computes.
+func withIndicatorMemo(ctx context.Context) (context.Context, *indicatorMemo) {
+	m := &indicatorMemo{sets: map[string][]assess.Indicators{}}
+	return context.WithValue(ctx, memoKey{}, m), m
+}
+
+// find returns the indicators of a unit for a period if the memo holds them.
+func (m *indicatorMemo) find(id string, period assess.Period) (assess.Indicators, bool) {
+	for k, xs := range m.sets {
+		if !strings.HasPrefix(k, period.From.String()+"|") {
+			continue
+		}
+		for _, x := range xs {
+			if x.Unit.ID == id {
+				return x, true
+			}
+		}
+	}
+	return assess.Indicators{}, false
+}
+
+// memoIndicators is indicatorsOf, through the context's memo when there is one.
+func (a *App) memoIndicators(ctx context.Context, units []assess.Unit, period assess.Period) ([]assess.Indicators, error) {
+	m, _ := ctx.Value(memoKey{}).(*indicatorMemo)
+	if m == nil {
+		return a.indicatorsOf(ctx, units, period, assess.DefaultWeights)
+	}
+	var key strings.Builder
+	key.WriteString(period.From.String() + "|" + period.To.String())
+	for _, u := range units {
+		key.WriteString("|" + u.ID)
+	}
+	if xs, ok := m.sets[key.String()]; ok {
+		return xs, nil
+	}
+	xs, err := a.indicatorsOf(ctx, units, period, assess.DefaultWeights)
+	if err == nil {
+		m.sets[key.String()] = xs
+	}
+	return xs, err
 }

@@ -94,6 +94,7 @@ func samplePages() map[string][]any {
 		"error": {errorPageBody{Status: 404, Heading: "x", Hint: errorHint(404), Back: "/console/"}, errorPageBody{Status: 403, Heading: evil, Message: evil, Hint: "error.hint_csrf", Back: "/login"},
 			errorPageBody{Status: 500, Heading: "x", Hint: errorHint(500), Back: "/console/"}},
 	}
+	out["assessment"] = assessmentSamples(evil)
 	for name, bodies := range portalSamples(now, evil) {
 		out[name] = bodies
 	}

@@ -96,7 +96,7 @@ func (a *App) People(ctx context.Context, p Principal, q PeopleQuery) (*PeopleRe
 			}
 		}
 	}
-	agg, err := assess.NewPeopleAggregator(q.Period, covers)
+	agg, err := assess.NewPeopleAggregator(q.Period, covers, a.Clock.Now())
 	if err != nil {
 		return nil, err
 	}

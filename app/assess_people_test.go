@@ -111,8 +111,10 @@ func TestPeopleByConstruction(t *testing.T) {
 //	P4 worker's report, filed the next day, then voided     decided, not valid; its filing late and not accurate
 //	H1 hotline report, sent to confirm, confirmed in 15 minutes       (in time: 2 working hours)
 //	H2 hotline report, sent to confirm, denied a week later           (late)
+//	H3 hotline report, sent to confirm, never confirmed               (late: left open past its due)
 //
-// youyi.c1.worker1: 有效上报 1/3, 漏报 2/6 (H1, H2), 核实 1/2: 30/3 + 30·2/3 + 20/2 = 40 of 80 = 50, D.
+// youyi.c1.worker1: 有效上报 1/3, 漏报 3/7 (H1, H2, H3), 核实 1/3:
+// 30/3 + 30·4/7 + 20/3 = 33.81 of 80 = 42.26, D.
 // district.intake: filed P1 in time and P4 late, P4 voided: 按时立案 1/2, 准确立案 1/2.
 func TestPersonReportsAndConfirmations(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dsn string) {
@@ -146,17 +148,21 @@ func TestPersonReportsAndConfirmations(t *testing.T) {
 		e.act(intake, h2, casework.ActRequestConfirm, casework.Input{})
 		at(10, 9, 0)
 		e.act(worker, h2, casework.ActDeny, casework.Input{ReasonCode: "invalid", Reason: "现场无此问题"})
+		at(4, 9, 0)
+		h3 := e.report("E0502", youyiGrid).ID
+		at(4, 9, 5)
+		e.act(intake, h3, casework.ActRequestConfirm, casework.Input{})
 		e.clock.Set(march(31, 23, 0).AddDate(0, 0, 1))
 
 		_, by := peopleOf(t, e, "youyi.leader", youyiStreet, "")
 		w := by[worker+"/grid_worker"]
 		x := w.Indicators
 		got := fmt.Sprint([]int{x.Reports, x.ReportsDecided, x.ReportsValid, x.GridCases, x.Missed, x.Confirmations, x.ConfirmedOnTime})
-		if want := fmt.Sprint([]int{4, 3, 1, 6, 2, 2, 1}); got != want {
+		if want := fmt.Sprint([]int{4, 3, 1, 7, 3, 3, 1}); got != want {
 			t.Errorf("worker counts %s, want %s", got, want)
 		}
-		if val(w.Score) != 50.0 || w.Grade != "D" {
-			t.Errorf("worker score %v %s, want 50 D", val(w.Score), w.Grade)
+		if val(w.Score) != 42.26 || w.Grade != "D" {
+			t.Errorf("worker score %v %s, want 42.26 D", val(w.Score), w.Grade)
 		}
 		_, district := peopleOf(t, e, "district.leader", "310113000000", org.RoleIntake)
 		in := district[intake+"/intake"].Indicators

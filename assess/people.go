@@ -32,7 +32,7 @@ type PersonIndicators struct {
 	Missed          int      `json:"missed"`            // of those, reported by residents (hotline, portal, Open311)
 	MissRate        *float64 `json:"miss_rate"`         // 漏报率 = missed / grid cases
 	// 按时核实率: confirmations (confirm or deny) the person made, on time when before the confirm
-	// stage's due.
+	// stage's due, and confirmations of the person's grids left open past a due in the period (late).
 	Confirmations     int      `json:"confirmations"`
 	ConfirmedOnTime   int      `json:"confirmed_on_time"`
 	OnTimeConfirmRate *float64 `json:"on_time_confirm_rate"`
@@ -95,18 +95,24 @@ type GridCover struct {
 // PeopleAggregator adds case histories into the indicators of people for one period.
 type PeopleAggregator struct {
 	period Period
+	now    time.Time // inside the period: the figures so far; zero when the period is over
 	covers []GridCover
 	acc    map[PersonKey]*personTally
 	cases  int
 }
 
 // NewPeopleAggregator prepares a tally for the period; covers are the grid workers' grants, which
-// the miss rate needs.
-func NewPeopleAggregator(p Period, covers []GridCover) (*PeopleAggregator, error) {
+// the miss rate and open confirmations need. now, when inside the period, makes the figures those
+// so far: a due still ahead of now has not come.
+func NewPeopleAggregator(p Period, covers []GridCover, now time.Time) (*PeopleAggregator, error) {
 	if !p.From.Before(p.To) {
 		return nil, fmt.Errorf("assess: empty period")
 	}
-	return &PeopleAggregator{period: p, covers: covers, acc: map[PersonKey]*personTally{}}, nil
+	a := &PeopleAggregator{period: p, covers: covers, acc: map[PersonKey]*personTally{}}
+	if now.Before(p.To) {
+		a.now = now
+	}
+	return a, nil
 }
 
 func (a *PeopleAggregator) tally(k PersonKey) *personTally {
@@ -221,6 +227,16 @@ func (a *PeopleAggregator) Add(events []casework.Event) error {
 		t := a.tally(k)
 		t.dispatches++
 		t.dispReturns += int(b2i(returned[i]))
+	}
+	// A confirmation left open past a due inside the period is late for every grid worker whose
+	// grids hold the case: it is theirs to confirm.
+	if k := c.StageClock; c.State == casework.Confirming && k != nil && k.Stage == catalog.StageConfirm && !k.Paused &&
+		a.period.Contains(k.DueAt) && (a.now.IsZero() || !k.DueAt.After(a.now)) {
+		for _, g := range a.covers {
+			if org.Contains(g.Path, c.TerritoryPath) {
+				a.tally(g.Key).confirms++
+			}
+		}
 	}
 	if reportedIn && !merged && territory != "" {
 		for _, g := range a.covers {

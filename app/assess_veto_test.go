@@ -32,7 +32,8 @@ func (e *env) addLeader(login, unit string) {
 // excellent (100) and their street 70 and 90.
 //
 //	Departments of 友谊路, March: the squad's evaluation (80 + 100) / 2 = 90, satisfaction 3/3:
-//	(0.9 + 1) / 2 = 95, A; February under version 0: 81.5.
+//	(0.9 + 1) / 2 = 95, A. February under version 0, with 宝钢一村's rating of 60 for February:
+//	(22.5 + 24 + 15 + 20 + 20·0.6) / 120 = 77.92.
 //	Streets of the district, March: 吴淞 结案率 1/1, no evaluation: 100, A; 友谊路 结案率 4/5,
 //	evaluation (70 + 90) / 2 = 80: 65·0.8 + 35·0.8 = 80, B. February (version 0 of the street scheme)
 //	友谊路: 结案 4/4, 准确立案 4/5, 按时派遣 4/4, 按时核查 5/5, 响应 5/5, 解决 4/4, 按期结案 3/4,
@@ -97,6 +98,10 @@ func TestVetoesAndEvaluations(t *testing.T) {
 				t.Fatalf("%s rates %s: %v", c.community, c.unit, err)
 			}
 		}
+		// February is ranked by version 0 of the department scheme, which weighs evaluations too.
+		if _, err := e.app.AddEvaluation(ctx, e.user("youyi.c1.leader"), app.EvaluationInput{Community: youyiC1, Unit: youyiSquad, Period: "2026-02", Score: score(60)}); err != nil {
+			t.Fatal(err)
+		}
 		// What 宝钢一村 could rate in March: its street, the squad and the bureau above it.
 		units, err := e.app.Evaluable(ctx, e.user("youyi.c1.leader"), youyiC1, "2026-03")
 		if err != nil {
@@ -150,7 +155,7 @@ func TestVetoesAndEvaluations(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r := dep.Rows[0]; r.Unit.ID != youyiSquad || val(r.Score) != 95.0 || r.Grade != "A" || val(r.PreviousScore) != 81.5 || dep.Scheme.Version != 1 {
+		if r := dep.Rows[0]; r.Unit.ID != youyiSquad || val(r.Score) != 95.0 || r.Grade != "A" || val(r.PreviousScore) != 77.92 || dep.Scheme.Version != 1 {
 			t.Errorf("squad: %s %v %s, previous %v, scheme %d", r.Unit.ID, val(r.Score), r.Grade, val(r.PreviousScore), dep.Scheme.Version)
 		}
 
@@ -239,8 +244,8 @@ func TestVetoesAndEvaluations(t *testing.T) {
 
 		audit, _ := e.app.DB.AuditLog(ctx, "assessment_veto", 10)
 		evAudit, _ := e.app.DB.AuditLog(ctx, "assessment_evaluation", 10)
-		if len(audit) != 3 || len(evAudit) != 4 {
-			t.Errorf("%d veto and %d evaluation audit entries, want 3 and 4", len(audit), len(evAudit))
+		if len(audit) != 3 || len(evAudit) != 5 {
+			t.Errorf("%d veto and %d evaluation audit entries, want 3 and 5", len(audit), len(evAudit))
 		}
 	})
 }

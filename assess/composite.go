@@ -83,7 +83,7 @@ var DefaultSchemes = []Scheme{
 		w(CritClosure, 30), w(CritOnTimeClosure, 25), w(CritAccurateFiling, 15), w(CritNoRework, 15), w(CritSatisfaction, 15),
 	}},
 	{Kind: RankDepartment, Name: "部门综合评价", Version: 0, ValidFrom: codeEpoch, Weights: []Weight{
-		w(CritDeptOnTimeClose, 30), w(CritOnTimeHandle, 30), w(CritDeptNoRework, 20), w(CritVolume, 20),
+		w(CritDeptOnTimeClose, 30), w(CritOnTimeHandle, 30), w(CritDeptNoRework, 20), w(CritVolume, 20), w(CritEvaluation, 20),
 	}},
 	StreetScheme,
 	{Kind: RankGridWorker, Name: "监督员/网格员考核", Version: 0, ValidFrom: codeEpoch, Weights: []Weight{

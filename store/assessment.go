@@ -10,6 +10,7 @@ import (
 
 	"civicgrid"
 	"civicgrid/assess"
+	"civicgrid/org"
 )
 
 // Assessment records: stored scheme versions, one-vote-veto entries and bottom-up evaluations.
@@ -314,7 +315,7 @@ func (db *DB) Evaluations(ctx context.Context, f EvaluationFilter, communityPath
 
 func inAny(paths []string, p string) bool {
 	for _, s := range paths {
-		if s != "" && p != "" && len(p) >= len(s) && p[:len(s)] == s {
+		if p != "" && org.Contains(s, p) {
 			return true
 		}
 	}

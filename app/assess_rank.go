@@ -44,14 +44,11 @@ type RankingReport struct {
 	Rows           []RankingRow       `json:"rows"` // by rank, then unit code; units without a score last
 }
 
-// Schemes are the assessment schemes, oldest first per kind.
-func (a *App) Schemes() []assess.Scheme { return slices.Clone(assess.DefaultSchemes) }
-
 // Rankings ranks, for a month, the territorial children of a unit the principal may see, or the
 // departments whose territory it is, by their composite score, beside the previous month's ranks.
 func (a *App) Rankings(ctx context.Context, p Principal, q RankingQuery) (*RankingReport, error) {
-	if q.Kind != assess.RankTerritory && q.Kind != assess.RankDepartment {
-		return nil, civicgrid.Errorf(civicgrid.EINVALID, "kind must be territory or department").WithDetail("field", "kind")
+	if q.Kind != assess.RankTerritory && q.Kind != assess.RankDepartment && q.Kind != assess.RankStreet {
+		return nil, civicgrid.Errorf(civicgrid.EINVALID, "kind must be territory, department or street (people are ranked by /assessment/people)").WithDetail("field", "kind")
 	}
 	if m := assess.MonthOf(q.Period.From); !m.From.Equal(q.Period.From) || !m.To.Equal(q.Period.To) {
 		return nil, civicgrid.Errorf(civicgrid.EINVALID, "rankings are monthly: period must be a month such as 2026-03").WithDetail("field", "period")
@@ -60,22 +57,12 @@ func (a *App) Rankings(ctx context.Context, p Principal, q RankingQuery) (*Ranki
 	if err != nil {
 		return nil, err
 	}
-	cfg := a.Config()
-	var units []assess.Unit
-	if q.Kind == assess.RankTerritory {
-		for _, c := range cfg.Tree.Children(u.ID) {
-			if c.Kind != org.Department {
-				units = append(units, assess.UnitOf(c))
-			}
-		}
-	} else {
-		for _, c := range cfg.Tree.All() {
-			if c.Kind == org.Department && c.Territory == u.ID {
-				units = append(units, assess.UnitOf(c))
-			}
-		}
-	}
-	slices.SortFunc(units, func(x, y assess.Unit) int { return strings.Compare(x.Path, y.Path) })
+	return a.ranking(ctx, u, q)
+}
+
+// ranking ranks the units of the kind below u, without asking who may see them.
+func (a *App) ranking(ctx context.Context, u *org.Unit, q RankingQuery) (*RankingReport, error) {
+	units := a.rankedUnits(u, q.Kind)
 	prev := assess.MonthOf(q.Period.From.AddDate(0, 0, -1))
 	rep := &RankingReport{Unit: assess.UnitOf(u), Kind: q.Kind, Period: q.Period, Previous: prev, Rows: make([]RankingRow, len(units))}
 	cur, err := a.rank(ctx, units, q.Kind, q.Period, &rep.Scheme)
@@ -86,7 +73,7 @@ func (a *App) Rankings(ctx context.Context, p Principal, q RankingQuery) (*Ranki
 	if err != nil {
 		return nil, err
 	}
-	curRanks, prevRanks := ranksOf(cur), ranksOf(before)
+	curRanks, prevRanks := assess.RankComposites(cur), assess.RankComposites(before)
 	for i, x := range units {
 		r := RankingRow{Unit: x, Composite: cur[i], Rank: curRanks[i], PreviousScore: before[i].Score, PreviousRank: prevRanks[i]}
 		if r.Rank != nil && r.PreviousRank != nil {
@@ -111,35 +98,15 @@ func (a *App) Rankings(ctx context.Context, p Principal, q RankingQuery) (*Ranki
 	return rep, nil
 }
 
-func ranksOf(cs []assess.Composite) []*int {
-	scores := make([]*float64, len(cs))
-	for i, c := range cs {
-		scores[i] = c.Score
-	}
-	return assess.Ranks(scores)
-}
-
-// rank scores the units for one period under the scheme in force at its start.
+// rank scores the units for one period under the scheme of the kind in force at its start.
 func (a *App) rank(ctx context.Context, units []assess.Unit, kind assess.RankingKind, period assess.Period, scheme *assess.Scheme) ([]assess.Composite, error) {
-	s, ok := assess.SchemeFor(a.Schemes(), kind, period.From)
-	if !ok {
-		return nil, civicgrid.Errorf(civicgrid.EINVALID, "no %s scheme was in force in %s", kind, assess.PeriodLabel(period)).WithDetail("field", "period")
-	}
-	*scheme = s
-	xs, err := a.indicatorsOf(ctx, units, period, assess.DefaultWeights)
+	s, err := a.SchemeInForce(ctx, kind, period)
 	if err != nil {
 		return nil, err
 	}
-	median := assess.MedianVolume(xs)
-	out := make([]assess.Composite, len(xs))
-	for i, x := range xs {
-		if kind == assess.RankTerritory {
-			out[i] = s.Score(assess.TerritoryValues(x))
-		} else {
-			out[i] = s.Score(assess.DepartmentValues(x, median))
-		}
-	}
-	return out, nil
+	*scheme = s
+	_, out, err := a.scoreUnits(ctx, units, period, s)
+	return out, err
 }
 
 // indicatorsOf computes the indicators of the units for the period, reading the histories of the

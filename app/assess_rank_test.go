@@ -125,7 +125,7 @@ func TestRankingsByConstruction(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.Previous.Name != "2026-02" || rep.Scheme.Version != 1 || rep.PreviousScheme.Version != 1 {
+		if rep.Previous.Name != "2026-02" || rep.Scheme.Version != 0 || rep.PreviousScheme.Version != 0 {
 			t.Errorf("previous %q, schemes %d and %d", rep.Previous.Name, rep.Scheme.Version, rep.PreviousScheme.Version)
 		}
 		type row struct {

@@ -3,6 +3,7 @@ package assess
 import (
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"civicgrid/assess/ledger"
@@ -48,28 +49,58 @@ var CriterionNames = map[string]string{
 type Weight struct {
 	Criterion string  `json:"criterion"`
 	Weight    float64 `json:"weight"`
+	// Section groups the criteria of a points scheme (the street assessment's 公共管理, 公共服务 …);
+	// it does not change the score.
+	Section string `json:"section,omitempty"`
 }
 
 // Scheme is one version of the weights of a ranking kind. The scheme in force for a period is the
 // one of the highest ValidFrom on or before the period's start, so a past period is always scored
-// by the scheme in force then.
+// by the scheme in force then. The schemes defined in code are version 0 of their kind; versions
+// stored later count up from 1 and are never changed once stored.
 type Scheme struct {
 	Kind      RankingKind `json:"kind"`
 	Name      string      `json:"name"`
 	Version   int         `json:"version"`
 	ValidFrom time.Time   `json:"valid_from"`
 	Weights   []Weight    `json:"weights"`
+	// Vetoes are the one-vote-veto items (一票否决) the scheme knows, and VetoEffect what an entry of
+	// one of them does to the unit's composite for the period (see ApplyVetoes).
+	Vetoes     []VetoItem `json:"vetoes,omitempty"`
+	VetoEffect VetoEffect `json:"veto_effect,omitempty"`
+	// Who stored the version and when; empty for the versions defined in code.
+	CreatedBy string     `json:"created_by,omitempty"`
+	CreatedAt *time.Time `json:"created_at,omitempty"`
 }
 
-// DefaultSchemes are the schemes defined in code, oldest first per kind.
+// codeEpoch is when the schemes defined in code take effect: before any record.
+var codeEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, calendar.China)
+
+// DefaultSchemes are the schemes defined in code (version 0 of every kind), in the order of the
+// kinds.
 var DefaultSchemes = []Scheme{
-	{Kind: RankTerritory, Name: "属地综合评价", Version: 1, ValidFrom: time.Date(2000, 1, 1, 0, 0, 0, 0, calendar.China), Weights: []Weight{
-		{CritClosure, 30}, {CritOnTimeClosure, 25}, {CritAccurateFiling, 15}, {CritNoRework, 15}, {CritSatisfaction, 15},
+	{Kind: RankTerritory, Name: "属地综合评价", Version: 0, ValidFrom: codeEpoch, Weights: []Weight{
+		w(CritClosure, 30), w(CritOnTimeClosure, 25), w(CritAccurateFiling, 15), w(CritNoRework, 15), w(CritSatisfaction, 15),
 	}},
-	{Kind: RankDepartment, Name: "部门综合评价", Version: 1, ValidFrom: time.Date(2000, 1, 1, 0, 0, 0, 0, calendar.China), Weights: []Weight{
-		{CritDeptOnTimeClose, 30}, {CritOnTimeHandle, 30}, {CritDeptNoRework, 20}, {CritVolume, 20},
+	{Kind: RankDepartment, Name: "部门综合评价", Version: 0, ValidFrom: codeEpoch, Weights: []Weight{
+		w(CritDeptOnTimeClose, 30), w(CritOnTimeHandle, 30), w(CritDeptNoRework, 20), w(CritVolume, 20), w(CritEvaluation, 20),
+	}},
+	StreetScheme,
+	{Kind: RankGridWorker, Name: "监督员/网格员考核", Version: 0, ValidFrom: codeEpoch, Weights: []Weight{
+		w(CritValidReport, 30), w(CritNoMiss, 30), w(CritOnTimeConfirm, 20), w(CritPersonOnTimeCheck, 20),
+	}},
+	{Kind: RankIntake, Name: "受理员考核", Version: 0, ValidFrom: codeEpoch, Weights: []Weight{
+		w(CritOnTimeFiling, 40), w(CritPersonAccurateFiling, 40), w(CritPersonOnTimeClosure, 20),
+	}},
+	{Kind: RankShiftLeader, Name: "值班长考核", Version: 0, ValidFrom: codeEpoch, Weights: []Weight{
+		w(CritOnTimeFiling, 30), w(CritPersonAccurateFiling, 30), w(CritPersonOnTimeClosure, 40),
+	}},
+	{Kind: RankDispatcher, Name: "派遣员考核", Version: 0, ValidFrom: codeEpoch, Weights: []Weight{
+		w(CritOnTimeDispatch, 50), w(CritAccurateDispatch, 50),
 	}},
 }
+
+func w(criterion string, weight float64) Weight { return Weight{Criterion: criterion, Weight: weight} }
 
 // SchemeFor picks the scheme of the kind in force at t: the one of the highest ValidFrom not after
 // t (the higher version on a tie).
@@ -103,6 +134,9 @@ type Composite struct {
 	Score *float64 `json:"score"` // 0–100, two decimals; nil when no criterion has a value
 	Grade string   `json:"grade"` // A–E; empty without a score
 	Parts []Part   `json:"parts"`
+	// Vetoed are the codes of the one-vote-veto items entered against the unit for the period
+	// that the scheme knows (see ApplyVetoes); empty when none.
+	Vetoed []string `json:"vetoed,omitempty"`
 }
 
 // Score weighs the values (by criterion) with the scheme: Σ wᵢ·vᵢ / Σ wᵢ × 100 over the criteria
@@ -221,7 +255,7 @@ func complement(r *float64) *float64 {
 var RankingColumns = []ledger.Column{
 	{Header: "统计期", Width: 10}, {Header: "排名", Width: 6}, {Header: "单位编码", Width: 24}, {Header: "单位名称", Width: 30},
 	{Header: "综合得分", Width: 10}, {Header: "等级", Width: 6}, {Header: "上期排名", Width: 9}, {Header: "名次变化", Width: 9},
-	{Header: "评价方案", Width: 16}, {Header: "方案版本", Width: 9},
+	{Header: "评价方案", Width: 16}, {Header: "方案版本", Width: 9}, {Header: "一票否决", Width: 24},
 }
 
 // RankingRow is one unit's row of the ranking ledger.
@@ -235,6 +269,20 @@ func RankingRow(p Period, s Scheme, u Unit, c Composite, rank, previous, change 
 	return []ledger.Cell{
 		ledger.Text(PeriodLabel(p)), n(rank), ledger.Text(u.ID), ledger.Text(u.Name),
 		num(c.Score, 2), ledger.Text(c.Grade), n(previous), n(change),
-		ledger.Text(s.Name), ledger.Int(int64(s.Version)),
+		ledger.Text(s.Name), ledger.Int(int64(s.Version)), ledger.Text(VetoNames(s, c.Vetoed)),
 	}
+}
+
+// VetoNames names the veto items of a composite, by the scheme's names, joined by "、".
+func VetoNames(s Scheme, codes []string) string {
+	out := make([]string, len(codes))
+	for i, code := range codes {
+		out[i] = code
+		for _, v := range s.Vetoes {
+			if v.Code == code {
+				out[i] = v.Name
+			}
+		}
+	}
+	return strings.Join(out, "、")
 }

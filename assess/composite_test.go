@@ -131,9 +131,9 @@ func TestSchemeFor(t *testing.T) {
 			t.Errorf("%s at %s: version %d (%v), want %d", c.kind, c.at.Format("2006-01-02"), s.Version, ok, c.want)
 		}
 	}
-	for _, k := range []assess.RankingKind{assess.RankTerritory, assess.RankDepartment} {
+	for _, k := range assess.Kinds {
 		s, ok := assess.SchemeFor(assess.DefaultSchemes, k, day(2000, 1, 1))
-		if !ok || s.Version != 1 {
+		if !ok || s.Version != 0 || s.Validate() != nil {
 			t.Errorf("no default %s scheme", k)
 		}
 	}

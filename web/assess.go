@@ -28,6 +28,17 @@ func (s *Server) assessRoutes() {
 	m.HandleFunc("GET /api/v1/rankings.csv", s.staff(s.handleRankingsCSV))
 	m.HandleFunc("GET /api/v1/rankings.xlsx", s.staff(s.handleRankingsXLSX))
 	m.HandleFunc("GET /api/v1/assessment/schemes", s.staff(s.handleSchemes))
+	m.HandleFunc("PUT /api/v1/assessment/schemes/{kind}", s.staff(s.handlePutScheme))
+	m.HandleFunc("GET /api/v1/assessment/people", s.staff(s.handlePeople))
+	m.HandleFunc("GET /api/v1/assessment/people.csv", s.staff(s.handlePeopleCSV))
+	m.HandleFunc("GET /api/v1/assessment/people.xlsx", s.staff(s.handlePeopleXLSX))
+	m.HandleFunc("GET /api/v1/assessment/vetoes", s.staff(s.handleVetoes))
+	m.HandleFunc("POST /api/v1/assessment/vetoes", s.staff(s.handleAddVeto))
+	m.HandleFunc("POST /api/v1/assessment/vetoes/{id}/withdraw", s.staff(s.handleWithdrawVeto))
+	m.HandleFunc("GET /api/v1/assessment/evaluations", s.staff(s.handleEvaluations))
+	m.HandleFunc("POST /api/v1/assessment/evaluations", s.staff(s.handleAddEvaluation))
+	m.HandleFunc("GET /api/v1/assessment/evaluations/units", s.staff(s.handleEvaluable))
+	m.HandleFunc("GET /api/v1/reports/monthly", s.staff(s.handleMonthlyReport))
 }
 
 // Media types of the ledgers.

@@ -28,15 +28,6 @@ func (s *Server) handleRankingsXLSX(w http.ResponseWriter, r *http.Request) {
 	s.rankingLedger(w, r, "xlsx")
 }
 
-// handleSchemes lists the assessment schemes, every version, oldest first per kind.
-func (s *Server) handleSchemes(w http.ResponseWriter, r *http.Request) {
-	for k := range r.URL.Query() {
-		s.writeError(w, r, civicgrid.Errorf(civicgrid.EINVALID, "unknown query parameter %q", k).WithDetail("field", k))
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"schemes": s.app.Schemes()})
-}
-
 // rankings reads the query of the ranking endpoints and computes the ranking.
 func (s *Server) rankings(r *http.Request) (*app.RankingReport, error) {
 	q := r.URL.Query()

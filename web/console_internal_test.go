@@ -95,6 +95,7 @@ func samplePages() map[string][]any {
 			errorPageBody{Status: 500, Heading: "x", Hint: errorHint(500), Back: "/console/"}},
 	}
 	maps.Copy(out, workerSamples(now, evil))
+	out["assessment"] = assessmentSamples(evil)
 	for name, bodies := range portalSamples(now, evil) {
 		out[name] = bodies
 	}

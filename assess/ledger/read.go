@@ -39,6 +39,20 @@ type Sheet struct {
 // numbers), checking that every part it names is there. It is meant for tests and tools that
 // verify an export.
 func ReadXLSX(r io.ReaderAt, size int64) (*Sheet, error) {
+	sheets, err := readXLSX(r, size, 1)
+	if err != nil {
+		return nil, err
+	}
+	return sheets[0], nil
+}
+
+// ReadXLSXBook reads back every worksheet of a workbook this package wrote, in order.
+func ReadXLSXBook(r io.ReaderAt, size int64) ([]*Sheet, error) {
+	return readXLSX(r, size, MaxSheets)
+}
+
+// readXLSX reads up to max worksheets.
+func readXLSX(r io.ReaderAt, size int64, max int) ([]*Sheet, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: not a zip: %w", err)
@@ -118,74 +132,79 @@ func ReadXLSX(r io.ReaderAt, size int64) (*Sheet, error) {
 	if err := read("xl/styles.xml", &styles); err != nil {
 		return nil, err
 	}
-	var ws struct {
-		Pane struct {
-			YSplit int    `xml:"ySplit,attr"`
-			State  string `xml:"state,attr"`
-		} `xml:"sheetViews>sheetView>pane"`
-		Cols []struct {
-			Min   int     `xml:"min,attr"`
-			Width float64 `xml:"width,attr"`
-		} `xml:"cols>col"`
-		Rows []struct {
-			R     int `xml:"r,attr"`
-			Cells []struct {
-				R      string `xml:"r,attr"`
-				T      string `xml:"t,attr"`
-				S      int    `xml:"s,attr"`
-				V      string `xml:"v"`
-				Inline string `xml:"is>t"`
-			} `xml:"c"`
-		} `xml:"sheetData>row"`
-	}
-	if err := read("xl/worksheets/sheet1.xml", &ws); err != nil {
-		return nil, err
-	}
-	s := &Sheet{Name: wb.Sheets[0].Name}
-	for _, o := range types.Overrides {
-		if o.PartName == "/xl/worksheets/sheet1.xml" {
-			s.ContentType = o.ContentType
+	var out []*Sheet
+	for n := 0; n < len(wb.Sheets) && n < max; n++ {
+		part := fmt.Sprintf("xl/worksheets/sheet%d.xml", n+1)
+		var ws struct {
+			Pane struct {
+				YSplit int    `xml:"ySplit,attr"`
+				State  string `xml:"state,attr"`
+			} `xml:"sheetViews>sheetView>pane"`
+			Cols []struct {
+				Min   int     `xml:"min,attr"`
+				Width float64 `xml:"width,attr"`
+			} `xml:"cols>col"`
+			Rows []struct {
+				R     int `xml:"r,attr"`
+				Cells []struct {
+					R      string `xml:"r,attr"`
+					T      string `xml:"t,attr"`
+					S      int    `xml:"s,attr"`
+					V      string `xml:"v"`
+					Inline string `xml:"is>t"`
+				} `xml:"c"`
+			} `xml:"sheetData>row"`
 		}
-	}
-	if ws.Pane.State == "frozen" {
-		s.FrozenRows = ws.Pane.YSplit
-	}
-	for _, c := range ws.Cols {
-		s.Widths = append(s.Widths, c.Width)
-	}
-	for i, row := range ws.Rows {
-		if row.R != i+1 {
-			return nil, fmt.Errorf("ledger: row %d is numbered %d", i+1, row.R)
+		if err := read(part, &ws); err != nil {
+			return nil, err
 		}
-		var text []string
-		var num []bool
-		for _, c := range row.Cells {
-			col, err := columnIndex(strings.TrimSuffix(c.R, strconv.Itoa(row.R)))
-			if err != nil || col < len(text) {
-				return nil, fmt.Errorf("ledger: row %d: bad or unordered cell reference %q", row.R, c.R)
+		s := &Sheet{Name: wb.Sheets[n].Name}
+		for _, o := range types.Overrides {
+			if o.PartName == "/"+part {
+				s.ContentType = o.ContentType
 			}
-			for len(text) < col {
-				text, num = append(text, ""), append(num, false)
+		}
+		if ws.Pane.State == "frozen" {
+			s.FrozenRows = ws.Pane.YSplit
+		}
+		for _, c := range ws.Cols {
+			s.Widths = append(s.Widths, c.Width)
+		}
+		for i, row := range ws.Rows {
+			if row.R != i+1 {
+				return nil, fmt.Errorf("ledger: row %d is numbered %d", i+1, row.R)
 			}
-			switch c.T {
-			case "inlineStr":
-				text, num = append(text, c.Inline), append(num, false)
-			case "":
-				if _, err := strconv.ParseFloat(c.V, 64); err != nil {
-					return nil, fmt.Errorf("ledger: cell %s holds %q, not a number", c.R, c.V)
+			var text []string
+			var num []bool
+			for _, c := range row.Cells {
+				col, err := columnIndex(strings.TrimSuffix(c.R, strconv.Itoa(row.R)))
+				if err != nil || col < len(text) {
+					return nil, fmt.Errorf("ledger: row %d: bad or unordered cell reference %q", row.R, c.R)
 				}
-				text, num = append(text, c.V), append(num, true)
-			default:
-				return nil, fmt.Errorf("ledger: cell %s has type %q", c.R, c.T)
+				for len(text) < col {
+					text, num = append(text, ""), append(num, false)
+				}
+				switch c.T {
+				case "inlineStr":
+					text, num = append(text, c.Inline), append(num, false)
+				case "":
+					if _, err := strconv.ParseFloat(c.V, 64); err != nil {
+						return nil, fmt.Errorf("ledger: cell %s holds %q, not a number", c.R, c.V)
+					}
+					text, num = append(text, c.V), append(num, true)
+				default:
+					return nil, fmt.Errorf("ledger: cell %s has type %q", c.R, c.T)
+				}
+				if i == 0 {
+					bold := c.S < len(styles.Xfs) && styles.Xfs[c.S].FontID < len(styles.Fonts) && styles.Fonts[styles.Xfs[c.S].FontID].Bold != nil
+					s.Bold = append(s.Bold, bold)
+				}
 			}
-			if i == 0 {
-				bold := c.S < len(styles.Xfs) && styles.Xfs[c.S].FontID < len(styles.Fonts) && styles.Fonts[styles.Xfs[c.S].FontID].Bold != nil
-				s.Bold = append(s.Bold, bold)
-			}
+			s.Rows, s.Numeric = append(s.Rows, text), append(s.Numeric, num)
 		}
-		s.Rows, s.Numeric = append(s.Rows, text), append(s.Numeric, num)
+		out = append(out, s)
 	}
-	return s, nil
+	return out, nil
 }
 
 // columnIndex is the inverse of columnName.

@@ -90,6 +90,15 @@ func NewXLSX(w io.Writer, sheet string, cols []Column) (Writer, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := x.begin(f, cols); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// begin starts a worksheet on f: the frozen header pane, the column widths and the header row.
+func (x *xlsxWriter) begin(f io.Writer, cols []Column) error {
+	x.cols, x.refs, x.row = len(cols), nil, 0
 	x.buf = bufio.NewWriterSize(f, 64<<10)
 	x.buf.WriteString(xmlHdr + `<worksheet xmlns="` + nsMain + `" xmlns:r="` + nsRel + `">`)
 	x.buf.WriteString(`<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>` +
@@ -108,10 +117,13 @@ func NewXLSX(w io.Writer, sheet string, cols []Column) (Writer, error) {
 	for i, c := range cols {
 		header[i] = Text(c.Header)
 	}
-	if err := x.writeRow(header, 1); err != nil {
-		return nil, err
-	}
-	return x, nil
+	return x.writeRow(header, 1)
+}
+
+// end finishes the worksheet.
+func (x *xlsxWriter) end() error {
+	x.buf.WriteString(`</sheetData></worksheet>`)
+	return x.buf.Flush()
 }
 
 func (x *xlsxWriter) WriteRow(cells []Cell) error {
@@ -161,8 +173,7 @@ func (x *xlsxWriter) writeRow(cells []Cell, style int) error {
 }
 
 func (x *xlsxWriter) Close() error {
-	x.buf.WriteString(`</sheetData></worksheet>`)
-	if err := x.buf.Flush(); err != nil {
+	if err := x.end(); err != nil {
 		return err
 	}
 	return x.zw.Close()

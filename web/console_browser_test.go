@@ -118,7 +118,9 @@ func (b *browser) login(login string) {
 	b.t.Helper()
 	b.visit("/login", "login")
 	b.do(chromedp.SendKeys(chromedp.ID("login"), login), chromedp.SendKeys(chromedp.ID("password"), demoPassword))
-	b.submit(`#login-form button[type="submit"]`, "workbench")
+	run(b, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(chromedp.CSS(`#login-form button[type="submit"]`))))
+	// Each user lands on their own first page: the workbench, the grid worker's tasks, the unit's.
+	b.do(chromedp.WaitVisible(chromedp.CSS(`body[data-page]:not([data-page="login"]):not([data-page="error"])`)))
 }
 
 func (b *browser) logout() {

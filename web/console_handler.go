@@ -29,6 +29,7 @@ func init() {
 			m.HandleFunc("GET /console/unit/cases/{id}", c.page(c.handleUnitCase))
 			m.HandleFunc("POST /console/unit/cases/{id}/{action}", c.uploadPage(2, c.handleUnitAction))
 		},
+		Home: "/console/unit/",
 		Nav: []navLink{
 			{Key: "nav.unit_tasks", Href: "/console/unit/", Order: 30, Show: func(u *org.User) bool { return hasRole(u, org.RoleHandler) }},
 		},

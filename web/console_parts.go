@@ -25,6 +25,9 @@ type consolePart struct {
 	Routes func(c *console, m *http.ServeMux)
 	// Nav are the part's links in the top navigation.
 	Nav []navLink
+	// Home is where /console/ leads a user without a dispatch-centre role who is shown one of
+	// the part's links (a grid worker lands on their tasks, a department handler on the unit's).
+	Home string
 }
 
 // navLink is a link in the top navigation, shown to the users Show accepts (everyone with a
@@ -56,7 +59,7 @@ func addConsolePart(p consolePart) {
 // navLinks are every part's navigation links, in order. The workbench and the password page are
 // the core's own.
 var navLinks = []navLink{
-	{Key: "nav.workbench", Href: "/console/", Order: 10},
+	{Key: "nav.workbench", Href: "/console/", Order: 10, Show: workbenchUser},
 	{Key: "nav.password", Href: "/console/password", Order: 1000},
 }
 
@@ -94,4 +97,26 @@ func (c *console) partRoutes(m *http.ServeMux) {
 			p.Routes(c, m)
 		}
 	}
+}
+
+// workbenchRoles are the roles the dispatch workbench is made for.
+var workbenchRoles = []org.Role{org.RoleIntake, org.RoleShiftLeader, org.RoleDispatcher, org.RoleLeader, org.RoleAdmin, org.RoleAuditor}
+
+func workbenchUser(u *org.User) bool { return hasRole(u, workbenchRoles...) }
+
+// home is the page /console/ leads u to instead of the workbench, if any: the home of the first
+// part (in navigation order) offering u a link, for users without a dispatch-centre role.
+func home(u *org.User) (string, bool) {
+	if workbenchUser(u) {
+		return "", false
+	}
+	best, order := "", 0
+	for _, p := range consoleParts {
+		for _, l := range p.Nav {
+			if p.Home != "" && (l.Show == nil || l.Show(u)) && (best == "" || l.Order < order) {
+				best, order = p.Home, l.Order
+			}
+		}
+	}
+	return best, best != ""
 }

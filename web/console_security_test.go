@@ -299,7 +299,7 @@ func TestConsoleScope(t *testing.T) {
 				t.Fatalf("%s: %d\n%s", path, r.Status, r.Body)
 			}
 		}
-		tok := csrf(t, w.get("/console/"))
+		tok := csrf(t, w.get("/console/password"))
 		if r := w.post("/console/cases/"+id+"/comment", url.Values{"_csrf": {tok}, "reason": {"看看"}}); r.Status != http.StatusNotFound {
 			t.Fatalf("acting outside the scope: %d", r.Status)
 		}

@@ -82,6 +82,10 @@ type caseRow struct {
 func (c *console) handleWorkbench(w http.ResponseWriter, r *http.Request, p *consolePage) {
 	ctx := r.Context()
 	q := r.URL.Query()
+	if to, ok := home(p.User); ok && len(q) == 0 {
+		http.Redirect(w, r, to, http.StatusSeeOther)
+		return
+	}
 	active := queues[0]
 	for _, qu := range queues {
 		if qu.Key == q.Get("q") {

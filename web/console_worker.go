@@ -38,6 +38,7 @@ func init() {
 			m.HandleFunc("POST /console/worker/tasks/{id}/{action}", c.page(c.handleWorkerTaskAction))
 			m.HandleFunc("GET /console/worker/history", c.page(c.handleWorkerHistory))
 		},
+		Home: "/console/worker/tasks",
 		Nav: []navLink{
 			{Key: "nav.worker_report", Href: "/console/worker/report", Order: 20, Show: isGridWorker},
 			{Key: "nav.worker_tasks", Href: "/console/worker/tasks", Order: 21, Show: isGridWorker},

@@ -97,6 +97,7 @@ func samplePages() map[string][]any {
 	for name, bodies := range portalSamples(now, evil) {
 		out[name] = bodies
 	}
+	maps.Copy(out, leaderAdminSamples(evil))
 	return out
 }
 

@@ -1009,7 +1009,7 @@ func (c *console) handleAdminRoles(w http.ResponseWriter, r *http.Request, p *co
 				index[tr.Action] = i
 				row.Actions = append(row.Actions, roleAction{Action: tr.Action})
 			}
-			if from := p.State(tr.From); !slices.Contains(row.Actions[i].From, from) {
+			if from := p.State(tr.From); from != "" && !slices.Contains(row.Actions[i].From, from) {
 				row.Actions[i].From = append(row.Actions[i].From, from)
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"civicgrid"
@@ -248,48 +249,47 @@ func (c *console) dashboardCases(ctx context.Context, p *consolePage, pr app.Pri
 }
 
 // dailyTrend counts, for each of the last 30 days (China time), the cases of the unit's territory
-// reported that day and those closed that day. A case counts on the day of its latest closing.
+// within the user's scopes reported that day and those closed that day: two grouped counts. A case
+// counts on the day of its latest closing.
 func (c *console) dailyTrend(ctx context.Context, p *consolePage, pr app.Principal, u *org.Unit, now time.Time) (*chart, error) {
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, calendar.China)
 	from := today.AddDate(0, 0, -(dashDays - 1))
-	received, closed := make([]float64, dashDays), make([]float64, dashDays)
-	day := func(t time.Time) int {
-		t = t.In(calendar.China)
-		d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, calendar.China)
-		if d.Before(from) || d.After(today) {
-			return -1
+	_, off := from.Zone()
+	offset := time.Duration(off) * time.Second
+	first := (from.Unix() + int64(off)) / 86400
+	f := store.CaseFilter{Scopes: pr.Scopes(), Within: u.Path}
+	series := make([][]float64, 2)
+	for i, closed := range []bool{false, true} {
+		perDay, err := c.s.app.DB.CountPerDay(ctx, f, closed, from, offset)
+		if err != nil {
+			return nil, err
 		}
-		return int(d.Sub(from).Hours()/24 + 0.5)
-	}
-	err := c.s.app.DB.EachCase(ctx, store.CaseFilter{Scopes: pr.Scopes(), Within: u.Path, UpdatedAfter: from.Add(-time.Nanosecond)}, func(cs *casework.Case) error {
-		if i := day(cs.ReportedAt); i >= 0 {
-			received[i]++
-		}
-		if cs.ClosedAt != nil && cs.State == casework.Closed {
-			if i := day(*cs.ClosedAt); i >= 0 {
-				closed[i]++
+		series[i] = make([]float64, dashDays)
+		for d, n := range perDay {
+			if k := d - first; k >= 0 && k < dashDays {
+				series[i][k] = float64(n)
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
 	labels := make([]string, dashDays)
 	for i := range labels {
 		labels[i] = from.AddDate(0, 0, i).Format("01-02")
 	}
 	return lineChart(labels, []lineSeries{
-		{Class: "line-received", Label: p.T2("dash.received"), Values: received},
-		{Class: "line-closed", Label: p.T2("dash.closed"), Values: closed},
+		{Class: "line-received", Label: p.T2("dash.received"), Values: series[0]},
+		{Class: "line-closed", Label: p.T2("dash.closed"), Values: series[1]},
 	}, 5), nil
 }
 
 // monthlyTrend is the unit's 结案率 for each of the last six months, this one so far; the report
-// already computed for the page is reused for its month.
+// already computed for the page is reused for its month, and months that have ended come from
+// pastIndicators when they were computed lately. It runs only after the page's own report, which
+// checked that the user may see the unit.
 func (c *console) monthlyTrend(ctx context.Context, p *consolePage, pr app.Principal, u *org.Unit, monthStart time.Time, have *app.IndicatorReport) (*chart, error) {
 	labels := make([]string, dashMonths)
 	rates := make([]*float64, dashMonths)
+	now := c.s.app.Clock.Now()
+	version := c.s.app.Config().Version
 	for i := range dashMonths {
 		per := assess.MonthOf(monthStart.AddDate(0, i-(dashMonths-1), 0))
 		labels[i] = per.Name
@@ -297,11 +297,75 @@ func (c *console) monthlyTrend(ctx context.Context, p *consolePage, pr app.Princ
 			rates[i] = have.Unit.Territory.ClosureRate
 			continue
 		}
+		key := pastKey{unit: u.ID, period: per.Name, version: version}
+		ended := !per.To.After(now)
+		if x, ok := c.past.get(key, now); ended && ok {
+			rates[i] = x.Territory.ClosureRate
+			continue
+		}
 		rep, err := c.s.app.Indicators(ctx, pr, app.IndicatorQuery{Unit: u.ID, Period: per})
 		if err != nil {
 			return nil, err
 		}
+		if ended {
+			c.past.put(key, rep.Unit, now)
+		}
 		rates[i] = rep.Unit.Territory.ClosureRate
 	}
 	return rateChart(labels, rates, p.T2("dash.closure_rate")), nil
+}
+
+// pastIndicators keeps a unit's own indicators of months that have ended, for the dashboard's
+// six-month trend. Such a month's figures depend only on events recorded inside it, and events are
+// recorded at the time they happen, so they stay as computed; an entry is still kept for at most
+// pastTTL (a deadline mark fired late after a stop may still land in a month just ended), and
+// only for the configuration version it was computed under (units may move).
+type pastIndicators struct {
+	mu sync.Mutex
+	m  map[pastKey]pastEntry
+}
+
+type pastKey struct {
+	unit, period string
+	version      int64
+}
+
+type pastEntry struct {
+	x  assess.Indicators
+	at time.Time
+}
+
+// Bounds of pastIndicators: how long an entry is kept and how many are kept at most.
+const (
+	pastTTL     = 15 * time.Minute
+	pastEntries = 5000
+)
+
+func (pc *pastIndicators) get(k pastKey, now time.Time) (assess.Indicators, bool) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	e, ok := pc.m[k]
+	if !ok || now.Sub(e.at) >= pastTTL || now.Before(e.at) {
+		return assess.Indicators{}, false
+	}
+	return e.x, true
+}
+
+func (pc *pastIndicators) put(k pastKey, x assess.Indicators, now time.Time) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if pc.m == nil {
+		pc.m = map[pastKey]pastEntry{}
+	}
+	if len(pc.m) >= pastEntries {
+		for key, e := range pc.m {
+			if now.Sub(e.at) >= pastTTL || key.version != k.version {
+				delete(pc.m, key)
+			}
+		}
+		if len(pc.m) >= pastEntries {
+			clear(pc.m)
+		}
+	}
+	pc.m[k] = pastEntry{x: x, at: now}
 }

@@ -40,6 +40,17 @@ func TestConsoleDashboard(t *testing.T) {
 			ids = append(ids, f.report(youyiGrid1, "E0502", d))
 		}
 		wusong := f.report("310113007001001", "E0502", "吴淞的占道经营")
+		// A fifth case goes round the whole loop the same day.
+		closed := f.report(youyiGrid1, "E0502", "占道经营四")
+		intake, dispatcher, squad := f.login("district.intake"), f.login("district.dispatcher"), f.login("chengguan.youyi.handler")
+		for _, step := range []struct {
+			token, action string
+			body          any
+		}{{intake, "file", nil}, {dispatcher, "dispatch", nil}, {squad, "sign", nil}, {squad, "handle", map[string]any{"result": "已劝离"}},
+			{intake, "request_check", nil}, {intake, "check_pass", nil}} {
+			f.clock.Advance(10 * time.Minute)
+			f.must(http.StatusOK, f.do("POST", "/api/v1/cases/"+closed+"/"+step.action, step.token, step.body))
+		}
 		// Two days on, the timers mark the unfiled cases overdue.
 		f.clock.Advance(48 * time.Hour)
 		if _, err := f.app.Sweep(context.Background(), 10000); err != nil {
@@ -53,15 +64,15 @@ func TestConsoleDashboard(t *testing.T) {
 		}
 		checkPageHeaders(t, page)
 		body := string(page.Body)
-		if got := kpi(t, page, "dash.received"); got != "4" {
-			t.Fatalf("受理量 %s, want 4", got)
+		if got := kpi(t, page, "dash.received"); got != "5" {
+			t.Fatalf("受理量 %s, want 5", got)
 		}
-		if got := kpi(t, page, "dash.closed"); got != "0" {
-			t.Fatalf("结案数 %s, want 0", got)
+		if got := kpi(t, page, "dash.closed"); got != "1" {
+			t.Fatalf("结案数 %s, want 1", got)
 		}
-		// One row for the district and one for each unit below it, 友谊路街道 with its three cases.
+		// One row for the district and one for each unit below it, 友谊路街道 with its four cases.
 		row := regexp.MustCompile(`<tr data-unit="` + youyiStreet + `"><th scope="row"><a href="([^"]+)">友谊路街道</a></th><td>([0-9]+)</td>`).FindSubmatch(page.Body)
-		if row == nil || string(row[2]) != "3" {
+		if row == nil || string(row[2]) != "4" {
 			t.Fatalf("the street's row: %q\n%s", row, body)
 		}
 		// The map: the grid with three open cases is in class 3–5, its neighbour in class 0.
@@ -70,6 +81,10 @@ func TestConsoleDashboard(t *testing.T) {
 			if !strings.Contains(body, want) {
 				t.Fatalf("the dashboard lacks %q:\n%s", want, body)
 			}
+		}
+		// The daily trend: five reports on 2 March, one closed.
+		if !strings.Contains(body, "<title>03-02 受理量 5</title>") || !strings.Contains(body, "<title>03-02 结案数 1</title>") || !strings.Contains(body, "<title>03-04 受理量 0</title>") {
+			t.Fatalf("daily trend:\n%s", body)
 		}
 		// No tiles unless configured: nothing is loaded from elsewhere.
 		if strings.Contains(body, "<image") {
@@ -112,7 +127,7 @@ func TestConsoleDashboard(t *testing.T) {
 		}
 		// Down to the street: its page counts only its own cases and links back up.
 		street := leader.get(strings.ReplaceAll(string(row[1]), "&amp;", "&"))
-		if kpi(t, street, "dash.received") != "3" || !strings.Contains(string(street.Body), `id="dash-up"`) {
+		if kpi(t, street, "dash.received") != "4" || !strings.Contains(string(street.Body), `id="dash-up"`) {
 			t.Fatalf("the street's dashboard:\n%s", street.Body)
 		}
 		if strings.Contains(string(street.Body), `data-case="`+wusong+`"`) {
@@ -129,7 +144,7 @@ func TestConsoleDashboard(t *testing.T) {
 		youyi := f.newClient()
 		youyi.mustLogin("youyi.leader")
 		own := youyi.get("/console/dashboard")
-		if own.Status != http.StatusOK || kpi(t, own, "dash.received") != "3" || strings.Contains(string(own.Body), `id="dash-up"`) {
+		if own.Status != http.StatusOK || kpi(t, own, "dash.received") != "4" || strings.Contains(string(own.Body), `id="dash-up"`) {
 			t.Fatalf("youyi.leader's dashboard: %d\n%s", own.Status, own.Body)
 		}
 		if r := youyi.get("/console/dashboard?unit=310113000000"); r.Status != http.StatusNotFound {

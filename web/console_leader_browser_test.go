@@ -48,7 +48,7 @@ func TestConsoleLeaderAdminBrowser(t *testing.T) {
 			// The map is drawn: every grid of the district, the case's grid in the 1–2 class,
 			// and it has a size on the screen.
 			n := run(b, chromedp.Evaluate[int](`document.querySelectorAll('svg.gridmap path.map-shape').length`))
-			cls := run(b, chromedp.Evaluate[string](`document.querySelector('svg.gridmap path[data-grid="` + youyiGrid1 + `"]').getAttribute('class')`))
+			cls := run(b, chromedp.Evaluate[string](`document.querySelector('svg.gridmap path[data-grid="`+youyiGrid1+`"]').getAttribute('class')`))
 			w := run(b, chromedp.Evaluate[float64](`document.querySelector('svg.gridmap').getBoundingClientRect().width`))
 			if n < 10 || cls != "map-shape heat-1" || w < 300 {
 				t.Fatalf("map: %d grids, the case's grid %q, %v px wide", n, cls, w)
@@ -72,7 +72,7 @@ func TestConsoleLeaderAdminBrowser(t *testing.T) {
 			if got := b.text(`#kpis [data-key="dash.supervisions"] dd`); got != "1" {
 				t.Fatalf("督办数 %q after supervising", got)
 			}
-			if n := run(b, chromedp.Evaluate[int](`document.querySelectorAll('#supervised-title ~ ul li[data-case="` + id + `"]').length`)); n != 1 {
+			if n := run(b, chromedp.Evaluate[int](`document.querySelectorAll('#supervised-title ~ ul li[data-case="`+id+`"]').length`)); n != 1 {
 				t.Fatal("the supervised case is not in the supervised list")
 			}
 			b.logout()
@@ -95,7 +95,7 @@ func TestConsoleLeaderAdminBrowser(t *testing.T) {
 			if got := b.text(`#changes li[data-grid="` + newGrid + `"] strong`); got != "新增边界" {
 				t.Fatalf("preview row %q", got)
 			}
-			if n := run(b, chromedp.Evaluate[int](`document.querySelectorAll('svg.gridmap path.map-new[data-grid="` + newGrid + `"]').length`)); n != 1 {
+			if n := run(b, chromedp.Evaluate[int](`document.querySelectorAll('svg.gridmap path.map-new[data-grid="`+newGrid+`"]').length`)); n != 1 {
 				t.Fatal("the preview does not draw the new grid")
 			}
 			b.screenshot("grids-preview")
@@ -103,7 +103,7 @@ func TestConsoleLeaderAdminBrowser(t *testing.T) {
 			if got := b.text(".notice"); got != "已导入 1 个网格边界。" {
 				t.Fatalf("notice %q", got)
 			}
-			if n := run(b, chromedp.Evaluate[int](`document.querySelectorAll('svg.gridmap path.map-existing[data-grid="` + newGrid + `"]').length`)); n != 1 {
+			if n := run(b, chromedp.Evaluate[int](`document.querySelectorAll('svg.gridmap path.map-existing[data-grid="`+newGrid+`"]').length`)); n != 1 {
 				t.Fatal("the imported grid is not on the map")
 			}
 			b.screenshot("grids-imported")

@@ -154,6 +154,33 @@ func TestConsoleLeaderAdminBrowser(t *testing.T) {
 				t.Fatalf("status %q", st)
 			}
 			b.screenshot("admin-refused")
+			b.logout()
+		})
+
+		t.Run("d_phone_width", func(t *testing.T) {
+			b.t = t
+			b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+			for _, who := range []struct {
+				login string
+				pages [][2]string
+			}{
+				{"district.leader", [][2]string{{"/console/dashboard", "dashboard"}}},
+				{"city.admin", [][2]string{{"/console/admin/", "admin"}, {"/console/admin/grids", "admin_grids"}, {"/console/admin/users", "admin_users"},
+					{"/console/admin/matters", "admin_matters"}, {"/console/admin/lists", "admin_lists"}, {"/console/admin/calendar", "admin_calendar"},
+					{"/console/admin/roles", "admin_roles"}, {"/console/admin/keys", "admin_keys"}}},
+			} {
+				b.login(who.login)
+				for _, p := range who.pages {
+					b.visit(p[0], p[1])
+					if w := run(b, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > 390 {
+						t.Fatalf("%s at 390 px: the page is %d px wide", p[0], w)
+					}
+					if p[1] == "dashboard" || p[1] == "admin_grids" {
+						b.screenshot(p[1] + "-phone")
+					}
+				}
+				b.logout()
+			}
 		})
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -51,7 +52,9 @@ func TestConsoleDashboard(t *testing.T) {
 			f.clock.Advance(10 * time.Minute)
 			f.must(http.StatusOK, f.do("POST", "/api/v1/cases/"+closed+"/"+step.action, step.token, step.body))
 		}
-		// Two days on, the timers mark the unfiled cases overdue.
+		// 吴淞's case is filed, so that a whistle can be blown on it.
+		f.must(http.StatusOK, f.do("POST", "/api/v1/cases/"+wusong+"/file", intake, nil))
+		// Two days on, the timers mark the cases overdue.
 		f.clock.Advance(48 * time.Hour)
 		if _, err := f.app.Sweep(context.Background(), 10000); err != nil {
 			t.Fatal(err)
@@ -114,6 +117,33 @@ func TestConsoleDashboard(t *testing.T) {
 		sup := regexp.MustCompile(`(?s)id="supervised-title".*?</section>`).Find(page.Body)
 		if !strings.Contains(string(sup), `data-case="`+ids[0]+`"`) || strings.Contains(string(sup), `data-case="`+ids[1]+`"`) {
 			t.Fatalf("supervised list:\n%s", sup)
+		}
+		// A whistle from the dashboard, on the filed case: 吴淞's street leads, its community is
+		// summoned. A reported case cannot have one, so it has no whistle form.
+		if strings.Contains(string(page.Body), `id="dash-whistle-`+ids[1]+`"`) {
+			t.Fatal("a whistle form for a case not yet filed")
+		}
+		wf := dashForm(t, page, wusong, "whistle")
+		block := regexp.MustCompile(`(?s)id="dash-whistle-` + wusong + `">.*?</form>`).Find(page.Body)
+		var choices []string // the units the form offers and allows, the street's first
+		for _, m := range regexp.MustCompile(`<option value="([0-9]+)"( selected)?>`).FindAllSubmatch(block, -1) {
+			if !slices.Contains(choices, string(m[1])) {
+				choices = append(choices, string(m[1]))
+			}
+		}
+		if len(choices) < 2 || choices[0] != "310113007000" {
+			t.Fatalf("whistle units offered: %v", choices)
+		}
+		wf.Set("lead", choices[0])
+		wf.Add("units", choices[1])
+		wf.Set("ack_amount", "2")
+		wf.Set("ack_unit", "working_hours")
+		if r := leader.post("/console/cases/"+wusong+"/whistle", wf); r.Status != http.StatusSeeOther {
+			t.Fatalf("whistle from the dashboard: %d\n%s", r.Status, r.Body)
+		}
+		w := f.must(http.StatusOK, f.do("GET", "/api/v1/cases/"+wusong, f.login("district.leader"), nil)).json(t)
+		if wh, _ := w["whistle"].(map[string]any); wh == nil || wh["lead"] != "310113007000" {
+			t.Fatalf("case after the whistle: %v", w["whistle"])
 		}
 		// A stale form (the case moved on) is refused and changes nothing.
 		form.Set("level", "red")

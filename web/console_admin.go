@@ -74,8 +74,13 @@ func (c *console) upload(fileMax int64, h func(w http.ResponseWriter, r *http.Re
 	inner := c.pageLimit(limit, h)
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > limit {
-			p := &consolePage{Lang: c.language(w, r), Path: r.URL.RequestURI()}
-			c.renderError(w, r, p, http.StatusRequestEntityTooLarge, "error.too_large", tooLarge(fileMax).Error())
+			// Refused before anything is read: answered like a page view (nothing is done, so no
+			// form token is needed), with the user's session and navigation.
+			g := r.Clone(r.Context())
+			g.Method, g.Body, g.ContentLength = http.MethodGet, http.NoBody, 0
+			c.page(func(w http.ResponseWriter, r *http.Request, p *consolePage) {
+				c.renderError(w, r, p, http.StatusRequestEntityTooLarge, "error.too_large", tooLarge(fileMax).Error())
+			})(w, g)
 			return
 		}
 		inner(w, r)

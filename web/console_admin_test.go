@@ -156,8 +156,9 @@ func TestConsoleAdminGrids(t *testing.T) {
 		}
 		// Too large: refused before it is read.
 		big := bytes.Repeat([]byte(" "), 9<<20)
-		if r := admin.upload("/console/admin/grids/preview", url.Values{"_csrf": {token}}, "big.geojson", big); r.Status != http.StatusRequestEntityTooLarge {
-			t.Fatalf("a 9 MiB file: %d", r.Status)
+		if r := admin.upload("/console/admin/grids/preview", url.Values{"_csrf": {token}}, "big.geojson", big); r.Status != http.StatusRequestEntityTooLarge ||
+			!strings.Contains(string(r.Body), "larger than 8 MiB") || !strings.Contains(string(r.Body), `id="logout"`) {
+			t.Fatalf("a 9 MiB file: %d\n%s", r.Status, r.Body)
 		}
 		// Without the form token nothing is read.
 		if r := admin.upload("/console/admin/grids/preview", url.Values{"_csrf": {"forged"}}, "grids.geojson", file); r.Status != http.StatusForbidden {
@@ -364,6 +365,11 @@ func TestConsoleAdminConfiguration(t *testing.T) {
 			if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), `class="alert"`) {
 				t.Fatalf("bad matter file %s: %d\n%s", bad, r.Status, r.Body)
 			}
+		}
+		// A file just over the 1 MiB cap passes the announced-size check and is stopped reading.
+		over := append([]byte(`{"matter_types":[]}`), bytes.Repeat([]byte(" "), 1<<20)...)
+		if r := city.upload("/console/admin/matters", url.Values{"_csrf": {token}}, "m.json", over); r.Status != http.StatusRequestEntityTooLarge || !strings.Contains(string(r.Body), "larger than 1 MiB") {
+			t.Fatalf("a matter file over 1 MiB: %d\n%s", r.Status, r.Body)
 		}
 		if strings.Contains(string(city.get("/console/admin/matters").Body), "占道经营（改）") {
 			t.Fatal("a refused file changed the catalogue")

@@ -371,8 +371,8 @@ func (c *console) showGrids(w http.ResponseWriter, r *http.Request, p *consolePa
 
 // planGrids parses a GeoJSON file and checks every feature as the import would: a known grid
 // within the admin's subtrees with a valid boundary. It returns the valid shapes and the change
-// each feature makes. A feature outside the admin's subtrees is refused and logged as the API
-// logs it.
+// each feature makes. A feature outside the admin's subtrees is refused and the file's first such
+// refusal is logged, as the API logs it.
 func (c *console) planGrids(r *http.Request, lang string, body []byte) (map[string]geo.MultiPolygon, []gridChange) {
 	fs, err := geo.ParseFeatureCollection(body)
 	if err != nil {
@@ -383,6 +383,7 @@ func (c *console) planGrids(r *http.Request, lang string, body []byte) (map[stri
 	p := principalOf(r)
 	out := map[string]geo.MultiPolygon{}
 	var changes []gridChange
+	denied := false
 	for _, f := range fs {
 		ch := gridChange{ID: f.ID, Name: f.Name}
 		u, known := cfg.Tree.Unit(f.ID)
@@ -395,7 +396,10 @@ func (c *console) planGrids(r *http.Request, lang string, body []byte) (map[stri
 		case u.Kind != org.Grid:
 			ch.Kind, ch.Message = "error", civicgrid.ErrorMessage(civicgrid.Errorf(civicgrid.EINVALID, "feature %s is a %s, not a grid", f.ID, u.Kind))
 		case !holdsRole(p, u.Path, org.RoleAdmin):
-			c.s.requireRole(r, u.Path, org.RoleAdmin) // logs the denial
+			if !denied { // one entry in the audit log per file, however many grids it names
+				denied = true
+				c.s.requireRole(r, u.Path, org.RoleAdmin)
+			}
 			ch.Kind, ch.Message = "error", civicgrid.ErrorMessage(civicgrid.Errorf(civicgrid.EFORBIDDEN, "grid %s lies outside the units you administer", f.ID))
 		default:
 			if err := f.Geometry.Validate(); err != nil {

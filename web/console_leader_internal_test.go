@@ -234,6 +234,9 @@ func TestConsoleTileLayerConfig(t *testing.T) {
 			t.Errorf("NewTileLayer(%q, %q, %q) = %v, want an error with %q", c.url, c.key, c.crs, err, c.want)
 		}
 	}
+	if l, err := NewTileLayer("https://tiles.example?x={x}&y={y}&z={z}", "", ""); err != nil || l.Origin() != "https://tiles.example" {
+		t.Fatalf("a template without a path: %+v, %v", l, err)
+	}
 	layer, err := NewTileLayer("https://webrd01.is.autonavi.com:8443/appmaptile?style=8&x={x}&y={y}&z={z}", "", "gcj02")
 	if err != nil || layer.Origin() != "https://webrd01.is.autonavi.com:8443" || layer.CRS != geo.GCJ02 {
 		t.Fatalf("layer %+v, %v", layer, err)

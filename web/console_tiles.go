@@ -43,7 +43,8 @@ func NewTileLayer(template, key, crs string) (*TileLayer, error) {
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
 		return nil, bad("%q is not an absolute http or https URL", template)
 	}
-	if strings.ContainsAny(u.Host, "{}") || strings.Contains(strings.SplitN(strings.TrimPrefix(template, u.Scheme+"://"), "/", 2)[0], "{") {
+	rest := template[strings.Index(template, "://")+3:]
+	if host := rest[:strings.IndexAny(rest+"/", "/?#")]; strings.Contains(host, "{") {
 		return nil, bad("the host of %q may not hold a placeholder (one origin is allowed to serve images)", template)
 	}
 	for _, p := range []string{"{z}", "{x}", "{y}"} {

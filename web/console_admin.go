@@ -808,6 +808,8 @@ type adminUsersBody struct {
 	Users  []userRow
 	Roles  []option
 	Units  []option
+	Roles2 []option // the optional second grant
+	Units2 []option
 	Values url.Values // what was posted, after a refusal
 	Capped bool
 }
@@ -862,8 +864,10 @@ func (c *console) showUsers(w http.ResponseWriter, r *http.Request, p *consolePa
 	sort.Slice(b.Users, func(i, j int) bool { return b.Users[i].ID < b.Users[j].ID })
 	for _, role := range org.StaffRoles {
 		b.Roles = append(b.Roles, option{Value: string(role), Label: p.Role(role), Selected: string(role) == posted.Get("role")})
+		b.Roles2 = append(b.Roles2, option{Value: string(role), Label: p.Role(role), Selected: string(role) == posted.Get("role2")})
 	}
 	b.Units = scopeUnitOptions(cfg, p.Lang, adminScopes(p.User), posted.Get("unit"))
+	b.Units2 = scopeUnitOptions(cfg, p.Lang, adminScopes(p.User), posted.Get("unit2"))
 	p.Title = p.T2("admin.users")
 	p.Body = b
 	c.render(w, r, status, "admin_users", p)
@@ -894,6 +898,9 @@ func canManage(admin, u *org.User) bool {
 	return true
 }
 
+// userGrantRows is how many grants the create form offers; the first is required.
+const userGrantRows = 2
+
 func (c *console) handleCreateUser(w http.ResponseWriter, r *http.Request, p *consolePage) {
 	if _, ok := c.adminPage(w, r, p, ""); !ok {
 		return
@@ -901,24 +908,35 @@ func (c *console) handleCreateUser(w http.ResponseWriter, r *http.Request, p *co
 	f := r.PostForm
 	fail := func(err error) {
 		c.adminFailed(w, r, p, err, func(st int) {
-			kept := url.Values{"login": {f.Get("login")}, "name": {f.Get("name")}, "role": {f.Get("role")}, "unit": {f.Get("unit")}}
+			kept := url.Values{"login": {f.Get("login")}, "name": {f.Get("name")}, "role": {f.Get("role")}, "unit": {f.Get("unit")},
+				"role2": {f.Get("role2")}, "unit2": {f.Get("unit2")}}
 			c.showUsers(w, r, p, st, kept)
 		})
 	}
 	cfg := c.s.app.Config()
-	u, ok := cfg.Tree.Unit(f.Get("unit"))
-	if !ok {
-		fail(civicgrid.Errorf(civicgrid.EINVALID, "grant names unit %q, which does not exist", f.Get("unit")).WithDetail("field", "grants"))
-		return
-	}
-	role := org.Role(f.Get("role"))
-	if err := org.ValidStaffRole(role); err != nil {
-		fail(err)
-		return
-	}
-	if err := c.s.requireRole(r, u.Path, org.RoleAdmin); err != nil {
-		fail(err)
-		return
+	var grants []org.Grant
+	var detail []string
+	for i, suffix := range []string{"", "2"} {
+		roleField, unitField := "role"+suffix, "unit"+suffix
+		if i > 0 && f.Get(roleField) == "" && f.Get(unitField) == "" {
+			continue // the optional second grant, left blank
+		}
+		u, ok := cfg.Tree.Unit(f.Get(unitField))
+		if !ok {
+			fail(civicgrid.Errorf(civicgrid.EINVALID, "grant names unit %q, which does not exist", f.Get(unitField)).WithDetail("field", "grants"))
+			return
+		}
+		role := org.Role(f.Get(roleField))
+		if err := org.ValidStaffRole(role); err != nil {
+			fail(err)
+			return
+		}
+		if err := c.s.requireRole(r, u.Path, org.RoleAdmin); err != nil {
+			fail(err)
+			return
+		}
+		grants = append(grants, org.Grant{Role: role, Unit: u.ID})
+		detail = append(detail, string(role)+"@"+u.ID)
 	}
 	if err := auth.CheckPasswordPolicy(f.Get("password")); err != nil {
 		fail(err)
@@ -930,13 +948,13 @@ func (c *console) handleCreateUser(w http.ResponseWriter, r *http.Request, p *co
 		return
 	}
 	created, err := c.s.app.DB.CreateUser(r.Context(), store.NewUser{Login: strings.TrimSpace(f.Get("login")), Name: strings.TrimSpace(f.Get("name")),
-		PasswordHash: hash, WorkerType: f.Get("worker_type"), Grants: []org.Grant{{Role: role, Unit: u.ID}}})
+		PasswordHash: hash, WorkerType: f.Get("worker_type"), Grants: grants})
 	if err != nil {
 		fail(err)
 		return
 	}
 	c.s.app.DB.Audit(r.Context(), store.AuditEntry{UserID: p.User.ID, Actor: p.User.Login, Kind: "user_created", Object: "user/" + strconv.FormatInt(created.ID, 10),
-		Detail: created.Login + " " + string(role) + "@" + u.ID})
+		Detail: created.Login + " " + strings.Join(detail, " ")})
 	done(w, r, "/console/admin/users", "user", -1)
 }
 

@@ -30,7 +30,7 @@ func adminSamples(evil string, m *gridMap) map[string][]any {
 		"admin_calendar": {&adminCalendarBody{adminBase: base, Year: 2026, Years: base.Sections, Hours: []hoursRow{{Day: evil, Spans: evil}},
 			Days: []dayRow{{Date: "2026-10-01", Kind: evil, Name: evil}, {Date: "2026-10-11", Kind: evil, Name: evil, Work: true}}, Off: 1, Out: 1}, &adminCalendarBody{}},
 		"admin_users": {&adminUsersBody{adminBase: base, Users: []userRow{{ID: 1, Login: evil, Name: evil, Grants: []string{evil, evil}, Disabled: true, Reset: "/console/admin/users/1/password"}, {ID: 2, Login: "b"}},
-			Roles: opts, Units: opts, Values: url.Values{"login": {evil}, "name": {evil}}, Capped: true}, &adminUsersBody{}},
+			Roles: opts, Units: opts, Roles2: opts, Units2: opts, Values: url.Values{"login": {evil}, "name": {evil}}, Capped: true}, &adminUsersBody{}},
 		"admin_roles": {&adminRolesBody{adminBase: base, Roles: []roleRow{{Role: org.RoleLeader, Actions: []roleAction{{Action: casework.ActSupervise, From: []string{evil, evil}}}}, {Role: org.RoleAuditor}}}, &adminRolesBody{}},
 		"admin_keys": {&adminKeysBody{adminBase: base, Secret: evil, Name: evil, Roles: opts, Units: opts,
 			Keys: []keyRow{{ID: 1, Name: evil, Role: org.RoleHandler, Unit: evil, CreatedAt: "x", Revoke: "/console/admin/keys/1/revoke"}, {ID: 2, Revoked: true}}}, &adminKeysBody{}},

@@ -227,12 +227,12 @@ func TestConsoleAdminUsersAndKeys(t *testing.T) {
 			t.Fatalf("users page:\n%s", page.Body)
 		}
 		r := admin.post("/console/admin/users", url.Values{"_csrf": {token}, "login": {"c1.worker9"}, "name": {"王网格"}, "password": {"worker9-pass"},
-			"role": {"grid_worker"}, "unit": {youyiC1}})
+			"role": {"grid_worker"}, "unit": {youyiC1}, "role2": {"handler"}, "unit2": {youyiC1}})
 		if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/console/admin/users?done=user" {
 			t.Fatalf("create user: %d %s\n%s", r.Status, r.Header.Get("Location"), r.Body)
 		}
 		page = admin.get("/console/admin/users?done=user")
-		if !strings.Contains(string(page.Body), "用户已创建") || !regexp.MustCompile(`data-login="c1.worker9">.*网格员 · 宝钢一村居委会`).Match(page.Body) {
+		if !strings.Contains(string(page.Body), "用户已创建") || !regexp.MustCompile(`data-login="c1.worker9">.*网格员 · 宝钢一村居委会<br>处置人员 · 宝钢一村居委会`).Match(page.Body) {
 			t.Fatalf("users after create:\n%s", page.Body)
 		}
 		worker := f.newClient()
@@ -249,6 +249,7 @@ func TestConsoleAdminUsersAndKeys(t *testing.T) {
 			{url.Values{"login": {"x.short"}, "name": {"x"}, "password": {"short"}, "role": {"intake"}, "unit": {youyiC1}}, 400, "at least"},
 			{url.Values{"login": {"c1.worker9"}, "name": {"x"}, "password": {"long-enough-pw"}, "role": {"intake"}, "unit": {youyiC1}}, 409, ""},
 			{url.Values{"login": {"x.role"}, "name": {"x"}, "password": {"long-enough-pw"}, "role": {"mayor"}, "unit": {youyiC1}}, 400, "not one of"},
+			{url.Values{"login": {"x.second"}, "name": {"x"}, "password": {"long-enough-pw"}, "role": {"intake"}, "unit": {youyiC1}, "role2": {"admin"}, "unit2": {"310000000000"}}, 403, "admin role"},
 		} {
 			c.form.Set("_csrf", token)
 			r := admin.post("/console/admin/users", c.form)

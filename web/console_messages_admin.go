@@ -107,6 +107,7 @@ var adminMessages = map[string]msg{
 	"admin.initial_password": {Zh: "初始密码", En: "Initial password"},
 	"admin.role":             {Zh: "角色", En: "Role"},
 	"admin.unit":             {Zh: "单位", En: "Unit"},
+	"admin.role2":            {Zh: "第二个角色（可不选）", En: "Second role (optional)"},
 	"admin.create":           {Zh: "创建", En: "Create"},
 	"admin.grants":           {Zh: "角色 · 单位", En: "Role · unit"},
 	"admin.disabled":         {Zh: "已停用", En: "disabled"},

@@ -125,17 +125,49 @@ func (c *console) handleDashboard(w http.ResponseWriter, r *http.Request, p *con
 	if period == "prev" {
 		per = assess.MonthOf(monthStart.AddDate(0, -1, 0))
 	}
-	rep, err := c.s.app.Indicators(ctx, pr, app.IndicatorQuery{Unit: unit, Period: per})
-	if err != nil {
-		if civicgrid.IsCode(err, civicgrid.ENOTFOUND) {
-			c.renderError(w, r, p, http.StatusNotFound, "error.not_found", c.platformMessage(r, err))
+	// The page's own report decides whether the user may see the unit (app.Indicators refuses,
+	// and logs, a unit outside the user's scopes). The rest of the page is read meanwhile, on the
+	// other core, but only for a unit inside the user's scopes, so that a refusal is logged once.
+	var rep *app.IndicatorReport
+	var repErr error
+	reported := make(chan struct{})
+	go func() {
+		defer close(reported)
+		rep, repErr = c.s.app.Indicators(ctx, pr, app.IndicatorQuery{Unit: unit, Period: per})
+	}()
+	u, known := cfg.Tree.Unit(unit)
+	var b *dashboardBody
+	var rates []*float64
+	var restErr error
+	if known && inScopes(pr.Scopes(), u.Path) {
+		b = &dashboardBody{UnitID: u.ID, Unit: unitName(cfg, p.Lang, u.ID), Period: period, PeriodName: per.Name, Columns: indicatorColumns}
+		for _, l := range []*dashList{&b.Overdue, &b.Supervised} {
+			l.Page, l.None, l.Level = p, p.T2("dash.none"), p.T2("dash.level")
+		}
+		restErr = c.dashboardCases(ctx, p, pr, cfg, u, b)
+		if restErr == nil {
+			b.Daily, restErr = c.dailyTrend(ctx, p, pr, u, now)
+		}
+		if restErr == nil {
+			rates, restErr = c.monthlyRates(ctx, pr, u, monthStart, per.Name)
+		}
+	}
+	<-reported
+	if repErr != nil {
+		if civicgrid.IsCode(repErr, civicgrid.ENOTFOUND) {
+			c.renderError(w, r, p, http.StatusNotFound, "error.not_found", c.platformMessage(r, repErr))
 			return
 		}
-		c.renderError(w, r, p, HTTPStatus(err), errorKey(err), c.platformMessage(r, err))
+		c.renderError(w, r, p, HTTPStatus(repErr), errorKey(repErr), c.platformMessage(r, repErr))
 		return
 	}
-	u, _ := cfg.Tree.Unit(unit)
-	b := &dashboardBody{UnitID: u.ID, Unit: unitName(cfg, p.Lang, u.ID), Period: period, PeriodName: per.Name, Columns: indicatorColumns}
+	if b == nil { // the report was made for a unit the scopes do not hold: not a case that occurs
+		restErr = civicgrid.Errorf(civicgrid.EINTERNAL, "dashboard of unit %s: the report and the scopes disagree", unit)
+	}
+	if restErr != nil {
+		c.renderError(w, r, p, http.StatusInternalServerError, "error.internal", c.platformMessage(r, restErr))
+		return
+	}
 	if parent, ok := cfg.Tree.Unit(u.Parent); ok && inScopes(pr.Scopes(), parent.Path) {
 		b.Up = dashboardURL(parent.ID, period)
 	}
@@ -150,20 +182,14 @@ func (c *console) handleDashboard(w http.ResponseWriter, r *http.Request, p *con
 	for _, x := range rep.Units {
 		b.Rows = append(b.Rows, indicatorRow{ID: x.Unit.ID, Name: unitName(cfg, p.Lang, x.Unit.ID), URL: dashboardURL(x.Unit.ID, period), Cells: indicatorCells(x)})
 	}
-	for _, l := range []*dashList{&b.Overdue, &b.Supervised} {
-		l.Page, l.None, l.Level = p, p.T2("dash.none"), p.T2("dash.level")
+	labels := make([]string, dashMonths)
+	for i := range labels {
+		labels[i] = assess.MonthOf(monthStart.AddDate(0, i-(dashMonths-1), 0)).Name
+		if labels[i] == per.Name {
+			rates[i] = rep.Unit.Territory.ClosureRate
+		}
 	}
-	if err := c.dashboardCases(ctx, p, pr, cfg, u, b); err != nil {
-		c.renderError(w, r, p, http.StatusInternalServerError, "error.internal", c.platformMessage(r, err))
-		return
-	}
-	if b.Daily, err = c.dailyTrend(ctx, p, pr, u, now); err == nil {
-		b.Monthly, err = c.monthlyTrend(ctx, p, pr, u, monthStart, rep)
-	}
-	if err != nil {
-		c.renderError(w, r, p, http.StatusInternalServerError, "error.internal", c.platformMessage(r, err))
-		return
-	}
+	b.Monthly = rateChart(labels, rates, p.T2("dash.closure_rate"))
 	p.Title = p.Tf2("dash.title", b.Unit)
 	p.Body = b
 	c.render(w, r, http.StatusOK, "dashboard", p)
@@ -281,20 +307,16 @@ func (c *console) dailyTrend(ctx context.Context, p *consolePage, pr app.Princip
 	}, 5), nil
 }
 
-// monthlyTrend is the unit's 结案率 for each of the last six months, this one so far; the report
-// already computed for the page is reused for its month, and months that have ended come from
-// pastIndicators when they were computed lately. It runs only after the page's own report, which
-// checked that the user may see the unit.
-func (c *console) monthlyTrend(ctx context.Context, p *consolePage, pr app.Principal, u *org.Unit, monthStart time.Time, have *app.IndicatorReport) (*chart, error) {
-	labels := make([]string, dashMonths)
+// monthlyRates is the unit's 结案率 for each of the last six months, this one so far, except the
+// month skip (the page's own report, filled in by the caller). Months that have ended come from
+// pastIndicators when they were computed lately. It runs only for a unit inside the user's scopes.
+func (c *console) monthlyRates(ctx context.Context, pr app.Principal, u *org.Unit, monthStart time.Time, skip string) ([]*float64, error) {
 	rates := make([]*float64, dashMonths)
 	now := c.s.app.Clock.Now()
 	version := c.s.app.Config().Version
 	for i := range dashMonths {
 		per := assess.MonthOf(monthStart.AddDate(0, i-(dashMonths-1), 0))
-		labels[i] = per.Name
-		if per.Name == have.Period.Name {
-			rates[i] = have.Unit.Territory.ClosureRate
+		if per.Name == skip {
 			continue
 		}
 		key := pastKey{unit: u.ID, period: per.Name, version: version}
@@ -312,7 +334,7 @@ func (c *console) monthlyTrend(ctx context.Context, p *consolePage, pr app.Princ
 		}
 		rates[i] = rep.Unit.Territory.ClosureRate
 	}
-	return rateChart(labels, rates, p.T2("dash.closure_rate")), nil
+	return rates, nil
 }
 
 // pastIndicators keeps a unit's own indicators of months that have ended, for the dashboard's

@@ -43,6 +43,7 @@ type console struct {
 	static   *staticFiles
 	throttle *loginThrottle
 	shapes   shapeCache
+	past     pastIndicators // the dashboard's months that have ended (console_leader.go)
 }
 
 // consoleRoutes registers the web console's pages.
@@ -127,6 +128,11 @@ type pageError struct {
 // logged-in staff user (anyone else is sent to the login page). POST handlers get the CSRF check
 // before anything else runs.
 func (c *console) page(h func(w http.ResponseWriter, r *http.Request, p *consolePage)) http.HandlerFunc {
+	return c.pageLimit(maxFormBody, h)
+}
+
+// pageLimit is page with another cap on the request body, for the forms that upload a file.
+func (c *console) pageLimit(limit int64, h func(w http.ResponseWriter, r *http.Request, p *consolePage)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		setPageHeaders(w)
 		p := &consolePage{Lang: c.language(w, r), Path: r.URL.RequestURI()}
@@ -148,7 +154,7 @@ func (c *console) page(h func(w http.ResponseWriter, r *http.Request, p *console
 		}
 		p.User, p.token, p.CSRF = u, ck.Value, csrfToken(ck.Value, csrfSession)
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 			if !c.checkCSRF(r, p.token, csrfSession) {
 				c.refuseCSRF(w, r, p)
 				return
@@ -204,6 +210,7 @@ func (c *console) render(w http.ResponseWriter, r *http.Request, status int, nam
 		return
 	}
 	setPageHeaders(w)
+	w.Header().Set("Content-Security-Policy", c.pageCSP())
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())

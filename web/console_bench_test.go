@@ -28,21 +28,28 @@ import (
 //   - workbench: GET /console/ — the six queue counts (two grouped counts and the read of the
 //     request-holding states for pending requests) and the first page of the 待立案 queue;
 //   - case: GET /console/cases/{id} for the case with the longest history — the case and its
-//     events, the grid map, the routing suggestion, the timeline and the action forms.
+//     events, the grid map, the routing suggestion, the timeline and the action forms;
+//   - dashboard: GET /console/dashboard as district.leader — the district's and its 20 child units'
+//     indicators for this month, the six months of 结案率 (five more indicator runs), the open
+//     cases for the lists and the map of 140 grids, the 30 days' trend.
 //
 // Each answer is checked (status 200 and its page) so that an error page cannot pass for a fast
 // one.
 func BenchmarkConsolePages(b *testing.B) {
 	storetest.EachBench(b, func(b *testing.B, newDSN func(testing.TB) string) {
 		s := newConsoleBench(b, newDSN(b))
-		for _, p := range []struct{ name, path, page string }{
-			{"workbench", "/console/", `data-page="workbench"`},
-			{"case", fmt.Sprintf("/console/cases/%d", s.longest), `data-page="case"`},
+		for _, p := range []struct {
+			name, path, page string
+			client           *http.Client
+		}{
+			{"workbench", "/console/", `data-page="workbench"`, s.client},
+			{"case", fmt.Sprintf("/console/cases/%d", s.longest), `data-page="case"`, s.client},
+			{"dashboard", "/console/dashboard", `data-page="dashboard"`, s.leader},
 		} {
 			b.Run(p.name, func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
-					if err := s.get(p.path, p.page); err != nil {
+					if err := s.getAs(p.client, p.path, p.page); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -55,8 +62,9 @@ type consoleBench struct {
 	app     *app.App
 	db      *store.DB
 	srv     *httptest.Server
-	client  *http.Client
-	longest int64 // the case with the most events
+	client  *http.Client // district.dispatcher
+	leader  *http.Client // district.leader
+	longest int64        // the case with the most events
 }
 
 func newConsoleBench(b *testing.B, dsn string) *consoleBench {
@@ -97,6 +105,10 @@ func newConsoleBench(b *testing.B, dsn string) *consoleBench {
 	s := &consoleBench{app: a, db: db, srv: srv, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	b.Cleanup(s.client.CloseIdleConnections)
 	s.login(b, "district.dispatcher")
+	leaderJar, _ := cookiejar.New(nil)
+	s.leader = &http.Client{Jar: leaderJar, CheckRedirect: s.client.CheckRedirect}
+	b.Cleanup(s.leader.CloseIdleConnections)
+	(&consoleBench{srv: srv, client: s.leader}).login(b, "district.leader")
 	s.longest = longestCase(b, db)
 	return s
 }
@@ -123,8 +135,8 @@ func (s *consoleBench) login(b *testing.B, login string) {
 	}
 }
 
-func (s *consoleBench) get(path, want string) error {
-	res, err := s.client.Get(s.srv.URL + path)
+func (s *consoleBench) getAs(client *http.Client, path, want string) error {
+	res, err := client.Get(s.srv.URL + path)
 	if err != nil {
 		return err
 	}

@@ -175,7 +175,7 @@ func (c *console) caseBody(ctx context.Context, p *consolePage, pr app.Principal
 	if err != nil {
 		return nil, err
 	}
-	b.Map = caseMap(cfg.Tree, shapes, cs.Grid, cs.Community, cs.Location, unitName(cfg, lang, firstNonEmpty(cs.Grid, cs.Community)))
+	b.Map = caseMap(cfg.Tree, shapes, cs.Grid, cs.Community, cs.Location, unitName(cfg, lang, firstNonEmpty(cs.Grid, cs.Community)), c.s.Tiles)
 	b.Photos = photos(p, cs)
 	if rt := cs.SuggestedRoute; rt != nil {
 		b.Route = &routeView{Lead: unitName(cfg, lang, rt.Lead), Mode: p.label("mode", string(rt.Mode)), Assisting: unitNames(cfg, lang, rt.Assisting), Reason: rt.Reason}

@@ -99,6 +99,7 @@ func samplePages() map[string][]any {
 	for name, bodies := range portalSamples(now, evil) {
 		out[name] = bodies
 	}
+	maps.Copy(out, leaderAdminSamples(evil))
 	return out
 }
 
@@ -337,7 +338,7 @@ func TestConsoleMapProjection(t *testing.T) {
 		"310113003001002": box(121.475, 31.410, 121.480, 31.415),
 	}
 	pt := &geo.Point{Lon: 121.4725, Lat: 31.4140}
-	v := caseMap(tree, shapes, "310113003001001", "310113003001", pt, "一号网格")
+	v := caseMap(tree, shapes, "310113003001001", "310113003001", pt, "一号网格", nil)
 	if v == nil || v.Grid == "" || len(v.Others) != 1 || v.Point == nil {
 		t.Fatalf("map %+v", v)
 	}
@@ -354,7 +355,7 @@ func TestConsoleMapProjection(t *testing.T) {
 	if y >= h/2 {
 		t.Fatalf("north is not up: point y %v in height %v", y, h)
 	}
-	if caseMap(tree, map[string]geo.MultiPolygon{}, "310113003001001", "310113003001", pt, "") != nil {
+	if caseMap(tree, map[string]geo.MultiPolygon{}, "310113003001001", "310113003001", pt, "", nil) != nil {
 		t.Fatal("a map without shapes")
 	}
 }

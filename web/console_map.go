@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,10 +12,10 @@ import (
 	"civicgrid/org"
 )
 
-// The case map is drawn as inline SVG from the platform's own grid polygons: no tile server, no
-// script. Longitude and latitude are projected equirectangularly (longitude scaled by the cosine of
-// the middle latitude, so that shapes keep their proportions at city scale) onto the case grid's
-// bounds with a margin; the other grids of its community are drawn lighter around it.
+// The case map is drawn as inline SVG from the platform's own grid polygons, with no script.
+// Longitude and latitude are projected in Web Mercator (console_tiles.go) onto the case grid's
+// bounds with a margin; the other grids of its community are drawn lighter around it. When the
+// operator configured a tile layer, its tiles are drawn underneath.
 
 // shapeCache keeps every grid's shape in memory for one configuration version: the case page
 // needs a few at a time, and the store reads them all at once.
@@ -49,6 +48,7 @@ type mapView struct {
 	Others  []string // its neighbours in the community
 	Point   *mapPoint
 	Label   string // the grid's name, for the picture's accessible name
+	Tiles   []tileImage
 }
 
 type mapPoint struct{ X, Y string }
@@ -57,7 +57,7 @@ const mapWidth = 600.0
 
 // caseMap draws the case's grid (or, without one, the grids of its community) and its point. It
 // returns nil when there is nothing to draw.
-func caseMap(tree *org.Tree, shapes map[string]geo.MultiPolygon, grid, community string, pt *geo.Point, label string) *mapView {
+func caseMap(tree *org.Tree, shapes map[string]geo.MultiPolygon, grid, community string, pt *geo.Point, label string, tiles *TileLayer) *mapView {
 	main, ok := shapes[grid]
 	var others []string
 	if community != "" {
@@ -81,24 +81,21 @@ func caseMap(tree *org.Tree, shapes map[string]geo.MultiPolygon, grid, community
 	if len(focus) == 0 {
 		return nil
 	}
-	b := focus.Bounds()
-	if pt != nil {
-		b.MinLon, b.MaxLon = math.Min(b.MinLon, pt.Lon), math.Max(b.MaxLon, pt.Lon)
-		b.MinLat, b.MaxLat = math.Min(b.MinLat, pt.Lat), math.Max(b.MaxLat, pt.Lat)
+	crs := geo.WGS84
+	if tiles != nil {
+		crs = tiles.CRS
 	}
-	kx := math.Cos((b.MinLat + b.MaxLat) / 2 * math.Pi / 180)
-	w, h := (b.MaxLon-b.MinLon)*kx, b.MaxLat-b.MinLat
-	if w <= 0 || h <= 0 {
-		return nil
+	var points []geo.Point
+	if pt != nil {
+		points = append(points, *pt)
 	}
 	// A margin of a quarter of the larger side on each side shows the neighbours.
-	m := math.Max(w, h) * 0.25
-	scale := mapWidth / (w + 2*m)
-	height := (h + 2*m) * scale
-	proj := func(p geo.Point) (float64, float64) {
-		return ((p.Lon-b.MinLon)*kx + m) * scale, ((b.MaxLat - p.Lat) + m) * scale
+	f := newMapFrame(crs, 0.25, []geo.MultiPolygon{focus}, points...)
+	if f == nil {
+		return nil
 	}
-	v := &mapView{ViewBox: "0 0 " + num(mapWidth) + " " + num(height), Label: label}
+	proj := f.project
+	v := &mapView{ViewBox: f.ViewBox(), Label: label, Tiles: f.tiles(tiles)}
 	if ok {
 		v.Grid = svgPath(main, proj)
 	}

@@ -36,6 +36,8 @@ type Server struct {
 	SecureCookies bool
 	// logins throttles failed logins by name and by address, for the console and the API alike.
 	logins *loginThrottle
+	// Tiles, when set, is a tile service drawn under the console's maps (console_tiles.go).
+	Tiles *TileLayer
 }
 
 // NewServer builds the routes.

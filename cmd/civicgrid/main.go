@@ -19,6 +19,7 @@ const usage = `civicgrid — 网格化基层治理平台 / grassroots governance
 Usage:
   civicgrid serve   [--addr 127.0.0.1:8080] [--data DIR] [--db DSN] [--log-json] [--log-level info]
                     [--metrics-allow CIDR,...] [--trust-proxy] [--secure-cookies]
+                    [--tile-url TEMPLATE [--tile-key KEY] [--tile-crs wgs84|gcj02]]
                     [--demo] [--demo-api-key KEY] [--demo-password PW] [--demo-days 90] [--demo-per-day 22]
   civicgrid migrate --db DSN
   civicgrid demo    --db DSN [--days 90] [--per-day 22] [--api-key KEY] [--password PW]

@@ -38,8 +38,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	metricsAllow := fs.String("metrics-allow", "", "comma-separated CIDRs allowed to read /metrics (default: this host only)")
 	trustProxy := fs.Bool("trust-proxy", false, "take the client address from X-Forwarded-For (only behind a proxy that sets it)")
 	secureCookies := fs.Bool("secure-cookies", false, "mark cookies Secure even on plain HTTP (behind a TLS-terminating proxy)")
+	tileURL := fs.String("tile-url", "", "tile URL template with {z}, {x}, {y} (and {key}) drawn under the console's maps (default: none)")
+	tileKey := fs.String("tile-key", "", "key put in the tile URL's {key}")
+	tileCRS := fs.String("tile-crs", "wgs84", "coordinate system of the tiles: wgs84 (天地图, OpenStreetMap) or gcj02 (高德, 腾讯)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
+	}
+	var tiles *web.TileLayer
+	if *tileURL != "" {
+		var err error
+		if tiles, err = web.NewTileLayer(*tileURL, *tileKey, *tileCRS); err != nil {
+			return err
+		}
+	} else if *tileKey != "" {
+		return fmt.Errorf("--tile-key needs --tile-url")
 	}
 	log, err := newLogger(stderr, *logJSON, *logLevel)
 	if err != nil {
@@ -68,7 +80,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	a.Clock, db.Clock = clock.Real{}, clock.Real{}
 
 	handler := web.NewServer(a, log)
-	handler.TrustProxy, handler.SecureCookies = *trustProxy, *secureCookies
+	handler.TrustProxy, handler.SecureCookies, handler.Tiles = *trustProxy, *secureCookies, tiles
 	if *metricsAllow != "" {
 		prefixes, err := parsePrefixes(*metricsAllow)
 		if err != nil {

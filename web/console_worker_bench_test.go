@@ -57,7 +57,7 @@ func BenchmarkFieldPages(b *testing.B) {
 				b.Logf("%s: %d cases on the page", p.path, p.c.caseRows(b, p.path))
 				b.ReportAllocs()
 				for b.Loop() {
-					if err := p.c.get(p.path, p.page); err != nil {
+					if err := p.c.getAs(p.c.client, p.path, p.page); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -23,7 +23,6 @@ var workerMessages = map[string]msg{
 	"worker.change_matter":        {Zh: "更换事项", En: "Change"},
 	"worker.photo":                {Zh: "现场照片（拍照或从相册选，不超过 %d MiB）", En: "Photo on site (camera or gallery, at most %d MiB)"},
 	"worker.description":          {Zh: "问题描述（最多 %d 字）", En: "What is wrong (at most %d characters)"},
-	"worker.field_choose":         {Zh: "请选择", En: "Choose"},
 	"worker.place":                {Zh: "位置", En: "Place"},
 	"worker.gps_none":             {Zh: "未取得定位：请选择网格并填写地址。", En: "No GPS position: choose the grid and give the address."},
 	"worker.gps_kept":             {Zh: "已带上定位。", En: "The GPS position is kept."},

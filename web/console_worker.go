@@ -159,22 +159,7 @@ func (c *console) workerReportBody(p *consolePage, q, code string) (*workerRepor
 		}
 		ch := c.matterChoice(p.Lang, code, q)
 		b.Matter = &ch
-		fields := slices.Clone(mt.Fields)
-		sort.SliceStable(fields, func(i, j int) bool { return fields[i].Order < fields[j].Order })
-		for _, f := range fields {
-			fi := fieldInput{Code: f.Code, Name: f.NameZh, Type: f.Type, Required: f.Required}
-			if p.Lang == langEn && f.NameEn != "" {
-				fi.Name = f.NameEn
-			}
-			for _, v := range f.Values {
-				name := v.NameZh
-				if p.Lang == langEn && v.NameEn != "" {
-					name = v.NameEn
-				}
-				fi.Options = append(fi.Options, option{Value: v.Key, Label: name})
-			}
-			b.Fields = append(b.Fields, fi)
-		}
+		b.Fields = fieldInputs(p.Lang, mt.Fields)
 	}
 	b.Grids = workerGrids(cfg, p.Lang, p.User)
 	return b, nil
@@ -257,12 +242,7 @@ func (c *console) handleWorkerReport(w http.ResponseWriter, r *http.Request, p *
 	if idem := f.Get("idem"); idem != "" {
 		b.Idem = idem
 	}
-	for i := range b.Fields {
-		b.Fields[i].Value = f.Get("attr_" + b.Fields[i].Code)
-		for j := range b.Fields[i].Options {
-			b.Fields[i].Options[j].Selected = slices.Contains(f["attr_"+b.Fields[i].Code], b.Fields[i].Options[j].Value)
-		}
-	}
+	keepFieldValues(b.Fields, f)
 	for i := range b.Grids {
 		b.Grids[i].Selected = b.Grids[i].Value == b.Form.Grid
 	}
@@ -325,28 +305,9 @@ func (b *workerReportBody) input(p *consolePage, f url.Values) (app.ReportInput,
 	default:
 		return in, civicgrid.Errorf(civicgrid.EINVALID, "%s", p.T2("worker.need_place")).WithDetail("field", "grid")
 	}
-	attrs := map[string]any{}
-	for _, fi := range b.Fields {
-		vals := nonBlank(f["attr_"+fi.Code])
-		if len(vals) == 0 {
-			continue
-		}
-		switch fi.Type {
-		case catalog.FieldNumber:
-			n, err := strconv.ParseFloat(vals[0], 64)
-			if err != nil {
-				return in, civicgrid.Errorf(civicgrid.EINVALID, "%s", p.Tf2("worker.bad_number", fi.Name)).WithDetail("field", "attributes."+fi.Code)
-			}
-			attrs[fi.Code] = n
-		case catalog.FieldMultiValueList:
-			list := make([]any, 0, len(vals))
-			for _, v := range vals {
-				list = append(list, v)
-			}
-			attrs[fi.Code] = list
-		default:
-			attrs[fi.Code] = vals[0]
-		}
+	attrs, err := fieldAttributes(p, b.Fields, f)
+	if err != nil {
+		return in, err
 	}
 	if len(attrs) > 0 {
 		in.Attributes = attrs

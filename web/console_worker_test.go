@@ -172,10 +172,11 @@ func TestWorkerReport(t *testing.T) {
 			t.Fatalf("the cover form lacks its field, the camera input or worker.js:\n%s", cover.Body)
 		}
 
-		for path, want := range map[string]string{"/console/worker/report?q=jg&lang=en": "Report on patrol", "/console/worker/tasks?lang=en": "My tasks",
-			"/console/worker/history?lang=en": "My reports", "/console/worker/report?matter=E0502&lang=zh": "巡查上报"} {
-			if p := c.get(path); !bytes.Contains(p.Body, []byte("<h1")) || !bytes.Contains(p.Body, []byte(want)) {
-				t.Fatalf("%s lacks %q", path, want)
+		// In order: the last one sets the language back to Chinese for the rest of the test.
+		for _, pw := range [][2]string{{"/console/worker/report?q=jg&lang=en", "Report on patrol"}, {"/console/worker/tasks", "My tasks"},
+			{"/console/worker/history", "My reports"}, {"/console/worker/report?matter=E0502&lang=zh", "巡查上报"}} {
+			if p := c.get(pw[0]); !bytes.Contains(p.Body, []byte("<h1")) || !bytes.Contains(p.Body, []byte(pw[1])) {
+				t.Fatalf("%s lacks %q", pw[0], pw[1])
 			}
 		}
 		form := c.get("/console/worker/report?matter=E0502")

@@ -139,14 +139,17 @@ type portalForm struct {
 	Phone       string
 	MaxDesc     int
 	MaxPhotoMiB int
+	// Fields are the extra fields of Matter, shown once the type is known (FieldsFor).
+	Fields    []fieldInput
+	FieldsFor string
 }
 
-// portalMatters are the active matter types a resident can report without extra fields, grouped
-// by catalogue class in code order, named in the page's language.
+// portalMatters are the active matter types a resident can report, grouped by catalogue class in
+// code order, named in the page's language.
 func portalMatters(cfg *app.Config, lang string) []portalMatterGroup {
 	codes := make([]string, 0, len(cfg.Matters))
 	for code, mt := range cfg.Matters {
-		if mt.Active && !requiresFields(mt.Fields) {
+		if mt.Active {
 			codes = append(codes, code)
 		}
 	}
@@ -191,7 +194,13 @@ func (c *console) newPortalForm(lang string) *portalForm {
 func (c *console) handlePortalForm(w http.ResponseWriter, r *http.Request) {
 	p := c.portalPage(w, r)
 	p.Title = p.T2("portal.report_title")
-	p.Body = c.newPortalForm(p.Lang)
+	f := c.newPortalForm(p.Lang)
+	// A link may name the matter (/portal/?matter=C0101): the form then asks its fields at once.
+	if mt, ok := c.s.app.Config().Matters[r.URL.Query().Get("matter")]; ok && mt.Active {
+		f.Matter = mt.Code
+		f.Fields, f.FieldsFor = fieldInputs(p.Lang, mt.Fields), mt.Code
+	}
+	p.Body = f
 	c.render(w, r, http.StatusOK, "portal_report", p)
 }
 
@@ -247,6 +256,27 @@ func (c *console) handlePortalReport(w http.ResponseWriter, r *http.Request) {
 	if msg != "" {
 		refuse(http.StatusBadRequest, msg)
 		return
+	}
+	// The matter's extra fields: asked on the form once the type is known. A type chosen in the
+	// list whose fields the form did not show yet comes back with them (nothing is stored).
+	if mt, ok := c.s.app.Config().Matters[f.Matter]; ok && len(mt.Fields) > 0 {
+		f.Fields = fieldInputs(p.Lang, mt.Fields)
+		keepFieldValues(f.Fields, r.PostForm)
+		shown := r.PostFormValue("fields_for") == f.Matter
+		f.FieldsFor = f.Matter
+		if !shown && requiresFields(mt.Fields) {
+			p.Error = &pageError{Heading: p.T2("portal.fields_needed"), Message: p.T2("portal.fields_hint")}
+			c.render(w, r, http.StatusOK, "portal_report", p)
+			return
+		}
+		attrs, err := fieldAttributes(p, f.Fields, r.PostForm)
+		if err != nil {
+			refuse(http.StatusBadRequest, c.platformMessage(r, err))
+			return
+		}
+		if len(attrs) > 0 {
+			in.Attributes = attrs
+		}
 	}
 	photo, msg := portalPhoto(r, p)
 	if msg != "" {

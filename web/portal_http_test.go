@@ -311,3 +311,47 @@ func TestPortalTrackAndRate(t *testing.T) {
 		})
 	})
 }
+
+// TestPortalMatterFields: a resident can report a type with required details (a missing manhole
+// cover): chosen from the list, the form comes back asking its fields and stores nothing; sent
+// with them, the case carries them; a link naming the type asks them at once.
+func TestPortalMatterFields(t *testing.T) {
+	eachConsoleFixture(t, func(t *testing.T, f *consoleFixture) {
+		c := f.newClient()
+		fields := portalFields(t, youyiGrid1)
+		fields.Set("matter_code", "C0103")
+		fields.Set("description", "雨水井盖不见了，很危险")
+		before := f.countCases()
+		r := c.portalReport(fields, pngPhoto(t, 120))
+		if r.Status != http.StatusOK || !bytes.Contains(r.Body, []byte(`id="matter-fields"`)) || !bytes.Contains(r.Body, []byte(`name="attr_state"`)) ||
+			!bytes.Contains(r.Body, []byte(`name="fields_for" value="C0103"`)) || !bytes.Contains(r.Body, []byte("雨水井盖不见了")) {
+			t.Fatalf("a type with required fields sent without them: %d\n%s", r.Status, r.Body)
+		}
+		if after := f.countCases(); after != before {
+			t.Fatalf("the form asking for details created a case: %d → %d", before, after)
+		}
+
+		fields.Set("_csrf", csrf(t, r))
+		fields.Set("fields_for", "C0103")
+		missing := c.postMultipart("/portal/", fields, nil)
+		if missing.Status != http.StatusBadRequest || !bytes.Contains(missing.Body, []byte(`role="alert"`)) || f.countCases() != before {
+			t.Fatalf("the required field left blank: %d\n%s", missing.Status, missing.Body)
+		}
+		fields.Set("_csrf", csrf(t, missing))
+		fields.Set("attr_state", "missing")
+		fields.Set("attr_cordoned", "no")
+		code, cs := c.mustPortalReport(fields, nil)
+		if cs.MatterCode != "C0103" || cs.Attributes["state"] != "missing" || cs.Attributes["cordoned"] != "no" {
+			t.Fatalf("case of %s: matter %s attributes %v", code, cs.MatterCode, cs.Attributes)
+		}
+
+		page := c.get("/portal/?matter=C0101&lang=en")
+		if page.Status != http.StatusOK || !bytes.Contains(page.Body, []byte(`name="fields_for" value="C0101"`)) || !bytes.Contains(page.Body, []byte("Cover state")) ||
+			!bytes.Contains(page.Body, []byte(`<option value="C0101" selected>`)) {
+			t.Fatalf("the form for a named type: %d\n%s", page.Status, page.Body)
+		}
+		if plain := c.get("/portal/?matter=NOPE"); plain.Status != http.StatusOK || bytes.Contains(plain.Body, []byte(`id="matter-fields"`)) {
+			t.Fatalf("an unknown type in the link: %d", plain.Status)
+		}
+	})
+}

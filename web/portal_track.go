@@ -11,8 +11,8 @@ import (
 	"civicgrid/catalog"
 )
 
-// requiresFields reports whether a matter type needs extra fields, which the portal's form does
-// not ask for; such types are reported through staff or Open311.
+// requiresFields reports whether a matter type has a required extra field: the portal's form must
+// show the type's fields before such a report can be sent.
 func requiresFields(fs []catalog.Field) bool {
 	for _, f := range fs {
 		if f.Required {

@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"html"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -21,33 +19,10 @@ import (
 // upload posts a multipart form with one file, as a browser sends a file input.
 func (c *browserClient) upload(path string, fields url.Values, file string, data []byte) response {
 	c.f.t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for k, vs := range fields {
-		for _, v := range vs {
-			mw.WriteField(k, v)
-		}
+	if file == "" {
+		return c.sendMultipart(path, fields)
 	}
-	if file != "" {
-		fw, err := mw.CreateFormFile("file", file)
-		if err != nil {
-			c.f.t.Fatal(err)
-		}
-		fw.Write(data)
-	}
-	mw.Close()
-	req, err := http.NewRequest("POST", c.f.srv.URL+path, &buf)
-	if err != nil {
-		c.f.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	res, err := c.client.Do(req)
-	if err != nil {
-		c.f.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return response{Status: res.StatusCode, Header: res.Header, Body: b}
+	return c.sendMultipart(path, fields, formFile{Field: "file", Name: file, Data: data})
 }
 
 // newGrid is a grid unit the tests create in 宝钢一村, and its boundary: a square south of the

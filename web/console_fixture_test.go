@@ -1,8 +1,10 @@
 package web_test
 
 import (
+	"bytes"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -170,4 +172,45 @@ func setCookie(r response, name string) *http.Cookie {
 		}
 	}
 	return nil
+}
+
+// formFile is a file in a multipart form: the input's name, the file's name and its bytes.
+type formFile struct {
+	Field, Name string
+	Data        []byte
+}
+
+// sendMultipart posts a multipart form as a browser sends one with file inputs.
+func (c *browserClient) sendMultipart(path string, fields url.Values, files ...formFile) response {
+	c.f.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, vs := range fields {
+		for _, v := range vs {
+			mw.WriteField(k, v)
+		}
+	}
+	for _, f := range files {
+		fw, err := mw.CreateFormFile(f.Field, f.Name)
+		if err != nil {
+			c.f.t.Fatal(err)
+		}
+		fw.Write(f.Data)
+	}
+	mw.Close()
+	req, err := http.NewRequest("POST", c.f.srv.URL+path, &body)
+	if err != nil {
+		c.f.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	res, err := c.client.Do(req)
+	if err != nil {
+		c.f.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		c.f.t.Fatal(err)
+	}
+	return response{Status: res.StatusCode, Header: res.Header, Body: b}
 }

@@ -144,7 +144,7 @@ func (c *console) workerReportBody(p *consolePage, q, code string) (*workerRepor
 			b.Hits = append(b.Hits, c.matterChoice(p.Lang, h.Code, q))
 		}
 	} else if code == "" {
-		for _, g := range portalMattersAll(cfg, p.Lang) {
+		for _, g := range portalMatters(cfg, p.Lang) {
 			mg := matterGroup{Name: g.Name}
 			for _, m := range g.Matters {
 				mg.Matters = append(mg.Matters, c.matterChoice(p.Lang, m.Value, ""))
@@ -163,33 +163,6 @@ func (c *console) workerReportBody(p *consolePage, q, code string) (*workerRepor
 	}
 	b.Grids = workerGrids(cfg, p.Lang, p.User)
 	return b, nil
-}
-
-// portalMattersAll groups every active type by class, for browsing without a search.
-func portalMattersAll(cfg *app.Config, lang string) []portalMatterGroup {
-	codes := make([]string, 0, len(cfg.Matters))
-	for code, mt := range cfg.Matters {
-		if mt.Active {
-			codes = append(codes, code)
-		}
-	}
-	sort.Strings(codes)
-	var out []portalMatterGroup
-	last := ""
-	for _, code := range codes {
-		mt := cfg.Matters[code]
-		if mt.ClassCode != last || len(out) == 0 {
-			name := mt.ClassZh
-			if lang == langEn && mt.ClassEn != "" {
-				name = mt.ClassEn
-			}
-			out = append(out, portalMatterGroup{Name: name})
-			last = mt.ClassCode
-		}
-		g := &out[len(out)-1]
-		g.Matters = append(g.Matters, portalOption{Value: code, Name: matterName(cfg, lang, code)})
-	}
-	return out
 }
 
 // workerGrids are the grids within the user's grid worker grants, for reporting without GPS.

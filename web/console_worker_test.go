@@ -7,8 +7,6 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -19,7 +17,6 @@ import (
 	"civicgrid/app"
 	"civicgrid/casework"
 	"civicgrid/org"
-	"civicgrid/store"
 )
 
 const (
@@ -28,6 +25,16 @@ const (
 	youyiGrid2    = "310113003001002"
 	youyiC2Grid1  = "310113003022001"
 )
+
+// postFiles sends a multipart form as a browser does, with files by input name.
+func (c *browserClient) postFiles(path string, fields url.Values, files map[string][]byte) response {
+	c.f.t.Helper()
+	var parts []formFile
+	for name, data := range files {
+		parts = append(parts, formFile{Field: name, Name: name + ".jpg", Data: data})
+	}
+	return c.sendMultipart(path, fields, parts...)
+}
 
 // jpegWithGPS is a small JPEG carrying an Exif segment with a marker string, as a phone's camera
 // writes its position into the file.
@@ -46,55 +53,6 @@ func jpegWithGPS(t *testing.T, marker string) []byte {
 	out := append([]byte{0xFF, 0xD8}, seg...)
 	out = append(out, payload...)
 	return append(out, b.Bytes()[2:]...)
-}
-
-// postFiles sends a multipart form as a browser does, with files by input name.
-func (c *browserClient) postFiles(path string, fields url.Values, files map[string][]byte) response {
-	c.f.t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	for k, vs := range fields {
-		for _, v := range vs {
-			mw.WriteField(k, v)
-		}
-	}
-	for name, data := range files {
-		fw, err := mw.CreateFormFile(name, name+".jpg")
-		if err != nil {
-			c.f.t.Fatal(err)
-		}
-		fw.Write(data)
-	}
-	mw.Close()
-	req, err := http.NewRequest("POST", c.f.srv.URL+path, &body)
-	if err != nil {
-		c.f.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	res, err := c.client.Do(req)
-	if err != nil {
-		c.f.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		c.f.t.Fatal(err)
-	}
-	return response{Status: res.StatusCode, Header: res.Header, Body: b}
-}
-
-// caseCount is how many cases the platform holds.
-func (f *consoleFixture) caseCount() int {
-	f.t.Helper()
-	n, err := f.app.DB.CountCases(context.Background(), store.CaseFilter{})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	total := 0
-	for _, k := range n {
-		total += k
-	}
-	return total
 }
 
 func (f *consoleFixture) caseOf(id int64) *casework.Case {
@@ -180,7 +138,7 @@ func TestWorkerReport(t *testing.T) {
 			}
 		}
 		form := c.get("/console/worker/report?matter=E0502")
-		before := f.caseCount()
+		before := f.countCases()
 		t.Run("csrf_refused", func(t *testing.T) {
 			fields := patrolForm(t, form, youyiGrid1)
 			fields.Set("_csrf", "forged")
@@ -191,7 +149,7 @@ func TestWorkerReport(t *testing.T) {
 			if r := c.postFiles("/console/worker/report", fields, nil); r.Status != http.StatusForbidden {
 				t.Fatalf("no token: %d", r.Status)
 			}
-			if n := f.caseCount(); n != before {
+			if n := f.countCases(); n != before {
 				t.Fatalf("refused forms made cases: %d → %d", before, n)
 			}
 		})
@@ -223,7 +181,7 @@ func TestWorkerReport(t *testing.T) {
 			if again.Status != http.StatusSeeOther || again.Header.Get("Location") != r.Header.Get("Location") {
 				t.Fatalf("the resent form: %d %v", again.Status, again.Header)
 			}
-			if n := f.caseCount(); n != before+1 {
+			if n := f.countCases(); n != before+1 {
 				t.Fatalf("cases %d → %d after one report sent twice", before, n)
 			}
 			h := c.get(r.Header.Get("Location"))
@@ -233,7 +191,7 @@ func TestWorkerReport(t *testing.T) {
 		})
 
 		t.Run("refusals_change_nothing", func(t *testing.T) {
-			n0 := f.caseCount()
+			n0 := f.countCases()
 			for _, tc := range []struct {
 				name   string
 				edit   func(url.Values)
@@ -273,14 +231,14 @@ func TestWorkerReport(t *testing.T) {
 					t.Errorf("%s: the form came back without what was typed", tc.name)
 				}
 			}
-			if n := f.caseCount(); n != n0 {
+			if n := f.countCases(); n != n0 {
 				t.Fatalf("refused reports made cases: %d → %d", n0, n)
 			}
 			big := patrolForm(t, form, youyiGrid1)
 			if r := c.postFiles("/console/worker/report", big, map[string][]byte{"photo": bytes.Repeat([]byte{0xFF}, app.MaxMediaBytes+64<<10+32<<10)}); r.Status != http.StatusRequestEntityTooLarge {
 				t.Fatalf("an oversized upload: %d\n%s", r.Status, r.Body)
 			}
-			if n := f.caseCount(); n != n0 {
+			if n := f.countCases(); n != n0 {
 				t.Fatalf("the oversized upload made a case")
 			}
 		})

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -21,36 +19,10 @@ import (
 // photo in the part named photo.
 func (c *browserClient) postMultipart(path string, fields url.Values, photo []byte) response {
 	c.f.t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	for k, vs := range fields {
-		for _, v := range vs {
-			mw.WriteField(k, v)
-		}
+	if photo == nil {
+		return c.sendMultipart(path, fields)
 	}
-	if photo != nil {
-		fw, err := mw.CreateFormFile("photo", "photo.png")
-		if err != nil {
-			c.f.t.Fatal(err)
-		}
-		fw.Write(photo)
-	}
-	mw.Close()
-	req, err := http.NewRequest("POST", c.f.srv.URL+path, &body)
-	if err != nil {
-		c.f.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	res, err := c.client.Do(req)
-	if err != nil {
-		c.f.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		c.f.t.Fatal(err)
-	}
-	return response{Status: res.StatusCode, Header: res.Header, Body: b}
+	return c.sendMultipart(path, fields, formFile{Field: "photo", Name: "photo.png", Data: photo})
 }
 
 var trackingCodeRe = regexp.MustCompile(`id="tracking-code">([A-Z0-9]+)<`)

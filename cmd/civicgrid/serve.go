@@ -38,7 +38,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	metricsAllow := fs.String("metrics-allow", "", "comma-separated CIDRs allowed to read /metrics (default: this host only)")
 	trustProxy := fs.Bool("trust-proxy", false, "take the client address from X-Forwarded-For (only behind a proxy that sets it)")
 	secureCookies := fs.Bool("secure-cookies", false, "mark cookies Secure even on plain HTTP (behind a TLS-terminating proxy)")
+	ratePerKey := fs.Float64("rate-per-key", web.DefaultLimits().PerKey.PerMinute, "Open311 and portal writes a minute per API key, bursts of twice that (0: no limit)")
+	ratePerAddr := fs.Float64("rate-per-addr", web.DefaultLimits().PerAddr.PerMinute, "Open311 and portal writes a minute per client address, bursts of twice that (0: no limit)")
 	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if *ratePerKey < 0 || *ratePerAddr < 0 {
+		fmt.Fprintln(stderr, "serve: --rate-per-key and --rate-per-addr must not be negative")
 		return errUsage
 	}
 	log, err := newLogger(stderr, *logJSON, *logLevel)
@@ -69,6 +75,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	handler := web.NewServer(a, log)
 	handler.TrustProxy, handler.SecureCookies = *trustProxy, *secureCookies
+	handler.Limits.PerKey = web.Rate{PerMinute: *ratePerKey, Burst: int(2 * *ratePerKey)}
+	handler.Limits.PerAddr = web.Rate{PerMinute: *ratePerAddr, Burst: int(2 * *ratePerAddr)}
 	if *metricsAllow != "" {
 		prefixes, err := parsePrefixes(*metricsAllow)
 		if err != nil {

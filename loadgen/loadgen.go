@@ -26,7 +26,8 @@ import (
 const (
 	// MixFull is a dispatch centre's day in miniature. Each round of a client: one Open311 report,
 	// the six workflow steps that take it to closure (file, dispatch, sign, handle, request_check,
-	// check_pass, each as the user whose job it is), two filtered case lists and one workbench.
+	// check_pass, each as the user whose job it is), two case lists (each client cycling through five
+	// filters) and one workbench.
 	MixFull = "full"
 	// MixIntake is Open311 reports only.
 	MixIntake = "intake"
@@ -43,13 +44,18 @@ const (
 	OpHandle       = "handle"
 	OpRequestCheck = "request_check"
 	OpCheckPass    = "check_pass"
-	OpList         = "list_cases"
+	OpListNew      = "list_new"    // GET /api/v1/cases?state=reported,filed
+	OpListActive   = "list_active" // ?state=dispatched,handling
+	OpListRed      = "list_red"    // ?light=red
+	OpListMatter   = "list_matter" // ?matter_code=…
+	OpListWithin   = "list_within" // ?within=<a street>
 	OpWorkbench    = "workbench"
 	OpBaseline     = "baseline_insert"
 )
 
 // OpOrder is the order operations are reported in.
-var OpOrder = []string{OpReport, OpFile, OpDispatch, OpSign, OpHandle, OpRequestCheck, OpCheckPass, OpList, OpWorkbench, OpBaseline}
+var OpOrder = []string{OpReport, OpFile, OpDispatch, OpSign, OpHandle, OpRequestCheck, OpCheckPass,
+	OpListNew, OpListActive, OpListRed, OpListMatter, OpListWithin, OpWorkbench, OpBaseline}
 
 // Limits of a run.
 const (
@@ -316,7 +322,7 @@ func (r *runner) round(ctx context.Context, rnd *rand.Rand, worker, i int) bool 
 		}
 	}
 	for k := 0; k < 2; k++ {
-		if !r.list(ctx, rnd) {
+		if !r.list(ctx, worker+2*i+k) {
 			return false
 		}
 	}
@@ -418,28 +424,31 @@ func (r *runner) workflow(ctx context.Context, id int64) bool {
 	return more
 }
 
-// listQueries are the filters of a dispatch centre's lists.
-var listQueries = []string{
-	"?state=reported,filed&limit=50",
-	"?state=dispatched,handling&limit=50",
-	"?light=red&limit=50",
-	"?matter_code=E0502&limit=20",
-	"?within=310113003000&limit=50",
+// listQueries are the filters of a dispatch centre's lists, each measured as an operation of its
+// own: their costs differ, and grow differently with the cases on record.
+var listQueries = []struct{ op, query string }{
+	{OpListNew, "?state=reported,filed&limit=50"},
+	{OpListActive, "?state=dispatched,handling&limit=50"},
+	{OpListRed, "?light=red&limit=50"},
+	{OpListMatter, "?matter_code=E0502&limit=20"},
+	{OpListWithin, "?within=310113003000&limit=50"},
 }
 
-func (r *runner) list(ctx context.Context, rnd *rand.Rand) bool {
+// list reads the n-th filter of the cycle.
+func (r *runner) list(ctx context.Context, n int) bool {
 	if !r.take(ctx) {
 		return false
 	}
+	q := listQueries[n%len(listQueries)]
 	tok, err := r.token(ctx, "district.dispatcher")
 	if err != nil {
-		r.rec.add(OpList, 0, err)
+		r.rec.add(q.op, 0, err)
 		return true
 	}
 	var out struct {
 		Cases []json.RawMessage `json:"cases"`
 	}
-	r.do(ctx, OpList, "GET", "/api/v1/cases"+listQueries[rnd.IntN(len(listQueries))], tok, "", nil, http.StatusOK, &out)
+	r.do(ctx, q.op, "GET", "/api/v1/cases"+q.query, tok, "", nil, http.StatusOK, &out)
 	return true
 }
 

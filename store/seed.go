@@ -32,6 +32,10 @@ type SeedPlan struct {
 	Chunk int64
 	// Progress, when set, hears how many cases the database holds after each transaction.
 	Progress func(cases int64)
+	// ReportsOnly copies only each template's first event, the report, with its case row: a
+	// database of many cases in less space and time, for loads that read cases and not their
+	// histories.
+	ReportsOnly bool
 }
 
 // SeedResult says what CloneCases made.
@@ -67,7 +71,7 @@ func (db *DB) CloneCases(ctx context.Context, plan SeedPlan) (SeedResult, error)
 		return res, civicgrid.Errorf(civicgrid.EINVALID, "the database already holds %d cases, more than %d", n, plan.Total)
 	}
 	if plan.Chunk <= 0 {
-		plan.Chunk = 100000
+		plan.Chunk = 50000
 	}
 	var first, last int64
 	if err := db.read.QueryRowContext(ctx, `SELECT min(reported_at), max(reported_at) FROM cases`).Scan(&first, &last); err != nil {
@@ -77,19 +81,21 @@ func (db *DB) CloneCases(ctx context.Context, plan SeedPlan) (SeedResult, error)
 	periodDays := (last-first)/day + 1
 	res.PeriodDays = periodDays
 
-	if err := db.ExecRaw(ctx, `DROP TABLE IF EXISTS seed_templates`); err != nil {
+	// The templates are copied aside first: reading the table an INSERT writes to would make the
+	// database set the whole result aside before inserting.
+	drop := `DROP TABLE IF EXISTS seed_cases; DROP TABLE IF EXISTS seed_events; DROP TABLE IF EXISTS seed_parties`
+	if err := db.ExecRaw(ctx, drop); err != nil {
 		return res, err
 	}
-	if err := db.ExecRaw(ctx, `CREATE TABLE seed_templates (rank BIGINT PRIMARY KEY, id BIGINT NOT NULL)`); err != nil {
-		return res, err
-	}
-	defer db.ExecRaw(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS seed_templates`)
-	if err := db.ExecRaw(ctx, `INSERT INTO seed_templates (rank, id) SELECT row_number() OVER (ORDER BY id), id FROM cases
-		WHERE state IN ('closed', 'rejected', 'voided')`); err != nil {
-		return res, err
+	defer db.ExecRaw(context.WithoutCancel(ctx), drop)
+	if err := db.ExecRaw(ctx, `CREATE TABLE seed_cases AS SELECT row_number() OVER (ORDER BY id) AS rank, cases.* FROM cases
+			WHERE state IN ('closed', 'rejected', 'voided');
+		CREATE TABLE seed_events AS SELECT t.rank, e.* FROM seed_cases t JOIN case_events e ON e.case_id = t.id ORDER BY t.rank, e.seq;
+		CREATE TABLE seed_parties AS SELECT t.rank, p.unit_path FROM seed_cases t JOIN case_parties p ON p.case_id = t.id ORDER BY t.rank`); err != nil {
+		return res, fmt.Errorf("set the templates aside: %w", err)
 	}
 	var f int64
-	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM seed_templates`).Scan(&f); err != nil {
+	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM seed_cases`).Scan(&f); err != nil {
 		return res, err
 	}
 	if f == 0 {
@@ -108,13 +114,19 @@ func (db *DB) CloneCases(ctx context.Context, plan SeedPlan) (SeedResult, error)
 		return fmt.Sprintf(`(WITH RECURSIVE r(i) AS (SELECT %[1]d UNION ALL SELECT i + 1 FROM r WHERE i < %[2]d) SELECT i FROM r) AS s`, lo, hi)
 	}
 	// Copy i (1-based) of template rank r is case maxID + (i-1)·f + r, moved back shift(i).
-	id := fmt.Sprintf(`(%d + (s.i - 1) * %d + st.rank)`, maxID, f)
+	// Copies are written in the order of their IDs (and events in their sequence), so that every
+	// insert appends to the tables' primary keys.
+	idOf := func(alias string) string { return fmt.Sprintf(`(%d + (s.i - 1) * %d + %s.rank)`, maxID, f, alias) }
 	shift := fmt.Sprintf(`(((s.i - 1) / %d + 1) * %d)`, perPeriod, periodDays*day)
 	perChunk := max(1, plan.Chunk/f)
 	for lo := int64(1); lo <= copies; lo += perChunk {
 		hi := min(copies, lo+perChunk-1)
-		src := series(lo, hi) + ` CROSS JOIN seed_templates st`
-		limit := fmt.Sprintf(`%s <= %d`, id, plan.Total)
+		src := series(lo, hi)
+		limit := func(alias string) string { return fmt.Sprintf(`%s <= %d`, idOf(alias), plan.Total) }
+		eventsLimit := limit("e")
+		if plan.ReportsOnly {
+			eventsLimit += ` AND e.seq = 1`
+		}
 		stmts := []string{
 			// json.Marshal writes a case as {"id":N,"tracking_code":"...",...}.
 			fmt.Sprintf(`INSERT INTO cases (id, tracking_code, state, matter_code, urgency, channel, grid, territory_path, originator_path,
@@ -124,14 +136,14 @@ func (db *DB) CloneCases(ctx context.Context, plan SeedPlan) (SeedResult, error)
 					t.closed_at - %[2]s, t.updated_at - %[2]s, t.seq, t.last_hash,
 					replace(replace(t.body, '{"id":' || t.id || ',', '{"id":' || %[1]s || ','),
 						'"tracking_code":"' || t.tracking_code || '"', '"tracking_code":"seed-' || %[1]s || '"')
-				FROM %[3]s JOIN cases t ON t.id = st.id WHERE %[4]s`, id, shift, src, limit),
+				FROM %[3]s CROSS JOIN seed_cases t WHERE %[4]s`, idOf("t"), shift, src, limit("t")),
 			fmt.Sprintf(`INSERT INTO case_events (case_id, seq, action, actor_user_id, actor_name, actor_role, actor_unit, actor_unit_path,
 				at, from_state, to_state, reason, payload, prev_hash, hash)
 				SELECT %[1]s, e.seq, e.action, e.actor_user_id, e.actor_name, e.actor_role, e.actor_unit, e.actor_unit_path,
 					e.at - %[2]s, e.from_state, e.to_state, e.reason, e.payload, e.prev_hash, e.hash
-				FROM %[3]s JOIN case_events e ON e.case_id = st.id WHERE %[4]s`, id, shift, src, limit),
+				FROM %[3]s CROSS JOIN seed_events e WHERE %[4]s`, idOf("e"), shift, src, eventsLimit),
 			fmt.Sprintf(`INSERT INTO case_parties (case_id, unit_path)
-				SELECT %[1]s, p.unit_path FROM %[2]s JOIN case_parties p ON p.case_id = st.id WHERE %[3]s`, id, src, limit),
+				SELECT %[1]s, p.unit_path FROM %[2]s CROSS JOIN seed_parties p WHERE %[3]s`, idOf("p"), src, limit("p")),
 		}
 		if err := db.ExecRaw(ctx, "BEGIN;\n"+strings.Join(stmts, ";\n")+";\nCOMMIT"); err != nil {
 			db.ExecRaw(context.WithoutCancel(ctx), "ROLLBACK")

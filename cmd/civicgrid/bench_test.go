@@ -65,7 +65,8 @@ func keys(m map[string]loadgen.OpStats) []string {
 }
 
 var fullOps = []string{loadgen.OpReport, loadgen.OpFile, loadgen.OpDispatch, loadgen.OpSign, loadgen.OpHandle,
-	loadgen.OpRequestCheck, loadgen.OpCheckPass, loadgen.OpList, loadgen.OpWorkbench}
+	loadgen.OpRequestCheck, loadgen.OpCheckPass, loadgen.OpListNew, loadgen.OpListActive, loadgen.OpListRed,
+	loadgen.OpListMatter, loadgen.OpListWithin, loadgen.OpWorkbench}
 
 // TestBenchRuns runs short bounded benches on both databases: the full mix with the baseline,
 // where every operation must run without an error, and a request budget that must be met exactly
@@ -178,4 +179,56 @@ func TestBenchAgainstServer(t *testing.T) {
 	if out, err := runCommand(t, "bench", "--concurrency", "0"); err == nil || !strings.Contains(out, "--concurrency 1 to") {
 		t.Errorf("bench --concurrency 0: %v\n%s", err, out)
 	}
+}
+
+// TestBenchSeed fills a database with a short real history and copies of its finished cases, then
+// benches it: the count is exact, the copies lie back in time with their own IDs and tracking
+// codes, new cases number after them, and the bench runs over them without an error.
+func TestBenchSeed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		const key, pw = "seed-test-key-0123", "seed-test-pw"
+		out, err := runCommand(t, "bench", "seed", "--db", dsn, "--cases", "1500", "--days", "3", "--per-day", "100", "--api-key", key, "--password", pw)
+		if err != nil || !strings.Contains(out, "seed: 1500 cases and ") {
+			t.Fatalf("bench seed: %v\n%s", err, out)
+		}
+		ctx := context.Background()
+		db := storetest.MustOpen(t, dsn)
+		if n, err := db.CountRows(ctx, "cases"); err != nil || n != 1500 {
+			t.Fatalf("%d cases after seeding 1500 (%v)", n, err)
+		}
+		last, err := db.CaseByTrackingCode(ctx, "seed-1500")
+		if err != nil || last.ID != 1500 || last.TrackingCode != "seed-1500" {
+			t.Fatalf("the last copy: %+v %v", last, err)
+		}
+		evs, err := db.CaseEvents(ctx, 1500)
+		if err != nil || len(evs) < 2 || evs[0].CaseID != 1500 || evs[len(evs)-1].To != last.State {
+			t.Fatalf("the last copy's history: %d events, %v", len(evs), err)
+		}
+		first, err := db.Case(ctx, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// At 100 a day, 1,500 cases reach back about two weeks: well before the real history's 3 days.
+		old, err := db.Cases(ctx, store.CaseFilter{ReportedTo: first.ReportedAt.AddDate(0, 0, -6), Limit: 1})
+		if err != nil || len(old) != 1 || old[0].ID <= 1 {
+			t.Fatalf("no copy lies a week before the history: %v %v", old, err)
+		}
+		db.Close()
+
+		rep := benchJSON(t, "--db", dsn, "--api-key", key, "--password", pw, "--mix", "intake", "--duration", "1m", "--max-requests", "20", "--concurrency", "2", "--baseline=false")
+		checkOps(t, rep.Run.Ops, []string{loadgen.OpReport}, false)
+		if rep.CasesBefore != 1500 {
+			t.Fatalf("bench saw %d cases before, want 1500", rep.CasesBefore)
+		}
+		db = storetest.MustOpen(t, dsn)
+		if n, err := db.CountRows(ctx, "cases"); err != nil || n != 1520 {
+			t.Fatalf("%d cases after 20 more reports (%v)", n, err)
+		}
+		if c, err := db.Case(ctx, 1520); err != nil || c.Channel != "open311" {
+			t.Fatalf("the newest report did not number after the copies: %+v %v", c, err)
+		}
+		if out, err := runCommand(t, "bench", "seed", "--db", dsn, "--cases", "2000"); err == nil || !strings.Contains(err.Error()+out, "empty database") {
+			t.Fatalf("seeding a database with data: %v\n%s", err, out)
+		}
+	})
 }

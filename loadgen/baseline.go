@@ -104,8 +104,8 @@ func (b *Baseline) Close() error {
 // RunBaseline drives the baseline with concurrency clients for the duration (or maxRequests),
 // each posting a body the size of an Open311 report.
 func RunBaseline(ctx context.Context, baseURL string, concurrency int, duration time.Duration, maxRequests int64, seed uint64) (OpStats, error) {
-	cfg := Config{BaseURL: baseURL, Concurrency: concurrency, Duration: duration, MaxRequests: maxRequests, Mix: MixReads, Password: "-"}
-	if err := cfg.check(); err != nil {
+	cfg := Config{BaseURL: baseURL, Concurrency: concurrency, Duration: duration, MaxRequests: maxRequests}
+	if err := cfg.checkBounds(); err != nil {
 		return OpStats{}, err
 	}
 	r := &runner{cfg: cfg, client: NewClient(concurrency), rec: newRecorder()}

@@ -104,15 +104,8 @@ type Metrics struct {
 }
 
 func (c *Config) check() error {
-	switch {
-	case c.BaseURL == "":
-		return errors.New("no server URL")
-	case c.Concurrency < 1 || c.Concurrency > MaxConcurrency:
-		return fmt.Errorf("concurrency must be 1 to %d", MaxConcurrency)
-	case c.Duration <= 0 || c.Duration > MaxDuration:
-		return fmt.Errorf("duration must be above 0 and at most %s", MaxDuration)
-	case c.MaxRequests < 0:
-		return errors.New("max requests must not be negative")
+	if err := c.checkBounds(); err != nil {
+		return err
 	}
 	switch c.Mix {
 	case MixFull, MixIntake, MixReads:
@@ -124,6 +117,21 @@ func (c *Config) check() error {
 	}
 	if c.Mix != MixIntake && c.Password == "" {
 		return errors.New("the workflow and the reads need the demo staff password")
+	}
+	return nil
+}
+
+// checkBounds checks the target and the bounds of a run.
+func (c *Config) checkBounds() error {
+	switch {
+	case c.BaseURL == "":
+		return errors.New("no server URL")
+	case c.Concurrency < 1 || c.Concurrency > MaxConcurrency:
+		return fmt.Errorf("concurrency must be 1 to %d", MaxConcurrency)
+	case c.Duration <= 0 || c.Duration > MaxDuration:
+		return fmt.Errorf("duration must be above 0 and at most %s", MaxDuration)
+	case c.MaxRequests < 0:
+		return errors.New("max requests must not be negative")
 	}
 	return nil
 }

@@ -207,7 +207,7 @@ func createInSavepoint(ctx context.Context, tx *Tx, r *createRequest) (createRes
 	}
 	var res createResult
 	for attempt := 0; attempt < 3; attempt++ {
-		c, created, err := createCaseTx(ctx, tx, r.idemKey, r.trackingCode, r.build)
+		c, created, err := createGuarded(ctx, tx, r)
 		if err == nil {
 			res = createResult{c: c, created: created}
 			break
@@ -225,4 +225,16 @@ func createInSavepoint(ctx context.Context, tx *Tx, r *createRequest) (createRes
 		return createResult{}, err
 	}
 	return res, nil
+}
+
+// createGuarded runs the case write, turning a panic in it (in the caller's event builder, say)
+// into that request's error: in a handler it would have cost one request, and here it must not
+// take the committer, and every request after it, down.
+func createGuarded(ctx context.Context, tx *Tx, r *createRequest) (c *casework.Case, created bool, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			c, created, err = nil, false, civicgrid.Errorf(civicgrid.EINTERNAL, "creating the case failed: %v", p)
+		}
+	}()
+	return createCaseTx(ctx, tx, r.idemKey, r.trackingCode, r.build)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -70,9 +71,9 @@ type outcome struct {
 // errBuild is what the failing request's event builder answers, after its case row was inserted.
 var errBuild = civicgrid.Errorf(civicgrid.EINVALID, "this report is refused on purpose")
 
-// TestGroupCommitIsolatesFailures sends four creations that are committed together on SQLite (one
-// batch, held until all four wait): two good reports, one whose event cannot be built after its
-// case row was inserted, and one repeating the idempotency key of a good one. The failing one
+// TestGroupCommitIsolatesFailures sends creations that are committed together on SQLite (one
+// batch, held until all wait): two good reports, one whose event cannot be built after its case
+// row was inserted, one repeating the idempotency key of a good one, and one whose builder panics. The failing one
 // fails alone and leaves nothing behind; the repeated key returns the first case. On PostgreSQL,
 // which keeps a transaction per case, the same four requests give the same outcomes.
 func TestGroupCommitIsolatesFailures(t *testing.T) {
@@ -98,6 +99,7 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 		}
 
 		out := make([]outcome, 4)
+		panicked := make(chan error, 1)
 		var wg sync.WaitGroup
 		run := func(i int, fn func() (*casework.Case, bool, error)) {
 			wg.Add(1)
@@ -107,11 +109,18 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 		run(1, func() (*casework.Case, bool, error) {
 			return db.CreateCase(ctx, "", "BADBUILD01", func(id int64) (casework.Event, error) { return casework.Event{}, errBuild })
 		})
+		if grouped {
+			// A builder that panics fails its own request only; the committer carries on.
+			go func() {
+				_, _, err := db.CreateCase(ctx, "", "PANIC01", func(id int64) (casework.Event, error) { panic("builder bug") })
+				panicked <- err
+			}()
+		}
 		run(2, func() (*casework.Case, bool, error) { return f.report("310113003001003", "") })
 		run(3, func() (*casework.Case, bool, error) { return f.report("310113003001002", "same-key") })
 		if grouped {
 			deadline := time.Now().Add(30 * time.Second)
-			for store.QueuedCreates(db) < 4 {
+			for store.QueuedCreates(db) < 5 {
 				if time.Now().After(deadline) {
 					t.Fatalf("only %d creations queued behind the held batch", store.QueuedCreates(db))
 				}
@@ -138,8 +147,11 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 		if grouped {
 			want = 3
 			st := db.GroupCommitStats()
-			if st.Batches != 2 || st.Cases != 5 || st.MaxBatch != 4 {
-				t.Fatalf("group commit stats %+v, want the held batch of 1 and one batch of 4", st)
+			if st.Batches != 2 || st.Cases != 6 || st.MaxBatch != 5 {
+				t.Fatalf("group commit stats %+v, want the held batch of 1 and one batch of 5", st)
+			}
+			if err := <-panicked; !civicgrid.IsCode(err, civicgrid.EINTERNAL) || !strings.Contains(err.Error(), "builder bug") {
+				t.Fatalf("the panicking request answered %v", err)
 			}
 		} else if st := db.GroupCommitStats(); st != (store.GroupCommitStats{}) {
 			t.Fatalf("PostgreSQL keeps a transaction per case, yet the committer reports %+v", st)

@@ -91,6 +91,10 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stderr, "bench: --duration must be above 0 and at most %s, --concurrency 1 to %d, --max-requests not negative\n", loadgen.MaxDuration, loadgen.MaxConcurrency)
 		return errUsage
 	}
+	if *mix != loadgen.MixFull && *mix != loadgen.MixIntake && *mix != loadgen.MixReads {
+		fmt.Fprintf(stderr, "bench: --mix must be %s, %s or %s\n", loadgen.MixFull, loadgen.MixIntake, loadgen.MixReads)
+		return errUsage
+	}
 	if *target != "" && *dsn != "" {
 		fmt.Fprintln(stderr, "bench: give --url or --db, not both")
 		return errUsage

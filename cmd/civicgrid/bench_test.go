@@ -179,6 +179,9 @@ func TestBenchAgainstServer(t *testing.T) {
 	if out, err := runCommand(t, "bench", "--concurrency", "0"); err == nil || !strings.Contains(out, "--concurrency 1 to") {
 		t.Errorf("bench --concurrency 0: %v\n%s", err, out)
 	}
+	if out, err := runCommand(t, "bench", "--mix", "everything"); err == nil || !strings.Contains(out, "--mix must be") {
+		t.Errorf("bench --mix everything: %v\n%s", err, out)
+	}
 }
 
 // TestBenchSeed fills a database with a short real history and copies of its finished cases, then

@@ -19,40 +19,20 @@ const MaxIdempotencyKey = 200
 
 // CreateCase creates a case in one transaction: it allocates the ID, asks build for the report event,
 // seals it as the first link of the chain, projects it and plans its deadline marks. With a non-empty
-// idemKey a second call with the same key returns the first case and created=false.
+// idemKey a second call with the same key returns the first case and created=false. On SQLite,
+// creations that wait for the writer at the same time share one durable commit (groupcommit.go);
+// each is still answered only after that commit.
 func (db *DB) CreateCase(ctx context.Context, idemKey, trackingCode string, build func(id int64) (casework.Event, error)) (c *casework.Case, created bool, err error) {
 	if len(idemKey) > MaxIdempotencyKey {
 		return nil, false, civicgrid.Errorf(civicgrid.EINVALID, "idempotency key is longer than %d bytes", MaxIdempotencyKey)
 	}
+	if g := db.group; g != nil {
+		return g.create(ctx, idemKey, trackingCode, build)
+	}
 	for attempt := 0; attempt < 3; attempt++ {
-		err = db.inWrite(ctx, func(tx *Tx) error {
-			c, created = nil, false
-			if idemKey != "" {
-				var id int64
-				switch err := tx.QueryRowContext(ctx, `SELECT id FROM cases WHERE idempotency_key = $1`, idemKey).Scan(&id); {
-				case err == nil:
-					c, err = loadCase(ctx, tx, id, false)
-					return err
-				case !errors.Is(err, sql.ErrNoRows):
-					return err
-				}
-			}
-			var id int64
-			if err := tx.QueryRowContext(ctx, `INSERT INTO cases (tracking_code, idempotency_key, state, matter_code, urgency, channel,
-				territory_path, originator_path, reported_at, updated_at, seq, last_hash, body)
-				VALUES ($1, $2, 'reported', '', '', '', '', '', 0, 0, 0, '', '{}') RETURNING id`, trackingCode, nullString(idemKey)).Scan(&id); err != nil {
-				return err
-			}
-			ev, err := build(id)
-			if err != nil {
-				return err
-			}
-			c = &casework.Case{}
-			if err := appendEvent(ctx, tx, c, ev); err != nil {
-				return err
-			}
-			created = true
-			return nil
+		err = db.inWrite(ctx, func(tx *Tx) (err error) {
+			c, created, err = createCaseTx(ctx, tx, idemKey, trackingCode, build)
+			return err
 		})
 		if err == nil || !isUniqueViolation(err) {
 			break
@@ -61,9 +41,44 @@ func (db *DB) CreateCase(ctx context.Context, idemKey, trackingCode string, buil
 		// insert; the next attempt finds its case.
 	}
 	if err != nil && isUniqueViolation(err) {
-		return nil, false, civicgrid.Errorf(civicgrid.ECONFLICT, "a concurrent request created this case; retry to read it")
+		return nil, false, errConcurrentCreate()
 	}
 	return c, created, err
+}
+
+func errConcurrentCreate() error {
+	return civicgrid.Errorf(civicgrid.ECONFLICT, "a concurrent request created this case; retry to read it")
+}
+
+// createCaseTx is the whole write of one new case inside a transaction: the idempotency check, the
+// case row, its report event on the chain, the projection and the deadline marks. Every path that
+// creates cases runs it, one transaction per case or several under savepoints (groupcommit.go).
+func createCaseTx(ctx context.Context, tx *Tx, idemKey, trackingCode string, build func(id int64) (casework.Event, error)) (*casework.Case, bool, error) {
+	if idemKey != "" {
+		var id int64
+		switch err := tx.QueryRowContext(ctx, `SELECT id FROM cases WHERE idempotency_key = $1`, idemKey).Scan(&id); {
+		case err == nil:
+			c, err := loadCase(ctx, tx, id, false)
+			return c, false, err
+		case !errors.Is(err, sql.ErrNoRows):
+			return nil, false, err
+		}
+	}
+	var id int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO cases (tracking_code, idempotency_key, state, matter_code, urgency, channel,
+		territory_path, originator_path, reported_at, updated_at, seq, last_hash, body)
+		VALUES ($1, $2, 'reported', '', '', '', '', '', 0, 0, 0, '', '{}') RETURNING id`, trackingCode, nullString(idemKey)).Scan(&id); err != nil {
+		return nil, false, err
+	}
+	ev, err := build(id)
+	if err != nil {
+		return nil, false, err
+	}
+	c := &casework.Case{}
+	if err := appendEvent(ctx, tx, c, ev); err != nil {
+		return nil, false, err
+	}
+	return c, true, nil
 }
 
 // ActOnCase runs one action on a case under its row lock: decide sees the current projection and

@@ -45,6 +45,8 @@ type DB struct {
 	read    *sql.DB
 	Clock   clock.Clock
 	dsn     string
+	// group commits concurrent case creations together on SQLite (groupcommit.go); nil when off.
+	group *groupCommitter
 }
 
 // Dialect reports which database this is.
@@ -99,6 +101,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			return nil, fmt.Errorf("open sqlite readers: %w", err)
 		}
 		db.read.SetMaxOpenConns(8)
+		db.group = newGroupCommitter(db)
 	case Postgres:
 		if db.write, err = sql.Open("pgx", target); err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
@@ -117,6 +120,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 
 // Close closes all connections.
 func (db *DB) Close() error {
+	if db.group != nil {
+		db.group.stop()
+	}
 	var err error
 	if db.read != nil && db.read != db.write {
 		err = db.read.Close()

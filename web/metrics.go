@@ -169,6 +169,7 @@ func writeProcessMetrics(e *expo, start time.Time) {
 	e.family("go_info", "gauge", "Version of Go the binary was built with.")
 	e.sample("go_info", 1, "version", runtime.Version())
 	e.single("process_start_time_seconds", "gauge", "When the server started, in seconds since the Unix epoch.", float64(start.UnixMilli())/1000)
+	writeResidentMemory(e)
 }
 
 func sampleValue(s metrics.Sample) float64 {

@@ -1,5 +1,5 @@
 // Command civicgrid runs the CivicGrid platform: the server, migrations, the demo district and
-// history, integrity verification, calendar imports and backups.
+// history, integrity verification, calendar imports, backups and load tests.
 package main
 
 import (
@@ -20,12 +20,15 @@ Usage:
   civicgrid serve   [--addr 127.0.0.1:8080] [--data DIR] [--db DSN] [--log-json] [--log-level info]
                     [--metrics-allow CIDR,...] [--trust-proxy] [--secure-cookies]
                     [--tile-url TEMPLATE [--tile-key KEY] [--tile-crs wgs84|gcj02]]
+                    [--rate-per-key 30] [--rate-per-addr 60]
                     [--demo] [--demo-api-key KEY] [--demo-password PW] [--demo-days 90] [--demo-per-day 22]
   civicgrid migrate --db DSN
   civicgrid demo    --db DSN [--days 90] [--per-day 22] [--api-key KEY] [--password PW]
   civicgrid verify  --db DSN [--json]
   civicgrid backup  --db DSN --out FILE
   civicgrid calendar import --db DSN FILE.csv
+  civicgrid bench   [--duration 20s] [--concurrency 16] [--mix full|intake|reads] [--db DSN | --url URL] [--json]
+  civicgrid bench seed --db DSN --cases N
 
 DSN is sqlite:PATH or postgres://user@host:5432/db. Without --db, serve uses sqlite:DIR/civicgrid.db.
 serve and demo bring the schema up to date; verify and calendar import need it current already.
@@ -79,6 +82,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runCalendar(ctx, args[1:], stdout, stderr)
 	case "backup":
 		return runBackup(ctx, args[1:], stdout, stderr)
+	case "bench":
+		return runBench(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -41,7 +41,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	tileURL := fs.String("tile-url", "", "tile URL template with {z}, {x}, {y} (and {key}) drawn under the console's maps (default: none)")
 	tileKey := fs.String("tile-key", "", "key put in the tile URL's {key}")
 	tileCRS := fs.String("tile-crs", "wgs84", "coordinate system of the tiles: wgs84 (天地图, OpenStreetMap) or gcj02 (高德, 腾讯)")
+	ratePerKey := fs.Float64("rate-per-key", web.DefaultLimits().PerKey.PerMinute, "Open311 and portal writes a minute per API key, bursts of twice that (0: no limit)")
+	ratePerAddr := fs.Float64("rate-per-addr", web.DefaultLimits().PerAddr.PerMinute, "Open311 and portal writes a minute per client address, bursts of twice that (0: no limit)")
 	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if *ratePerKey < 0 || *ratePerAddr < 0 {
+		fmt.Fprintln(stderr, "serve: --rate-per-key and --rate-per-addr must not be negative")
 		return errUsage
 	}
 	var tiles *web.TileLayer
@@ -81,6 +87,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	handler := web.NewServer(a, log)
 	handler.TrustProxy, handler.SecureCookies, handler.Tiles = *trustProxy, *secureCookies, tiles
+	handler.Limits.PerKey = web.Rate{PerMinute: *ratePerKey, Burst: int(2 * *ratePerKey)}
+	handler.Limits.PerAddr = web.Rate{PerMinute: *ratePerAddr, Burst: int(2 * *ratePerAddr)}
 	if *metricsAllow != "" {
 		prefixes, err := parsePrefixes(*metricsAllow)
 		if err != nil {

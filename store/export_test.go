@@ -1,0 +1,20 @@
+package store
+
+// SetBeforeGroupCommit installs a hook that runs inside every group-commit batch after its
+// statements and before its COMMIT (an error fails the batch). It reports false when the database
+// has no group committer.
+func SetBeforeGroupCommit(db *DB, hook func(n int) error) bool {
+	if db.group == nil {
+		return false
+	}
+	db.group.beforeCommit.Store(&hook)
+	return true
+}
+
+// QueuedCreates is the number of case creations waiting for the group committer.
+func QueuedCreates(db *DB) int {
+	if db.group == nil {
+		return 0
+	}
+	return len(db.group.reqs)
+}

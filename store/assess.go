@@ -50,7 +50,7 @@ func (db *DB) EachHistory(ctx context.Context, s HistoryScope, fn func(events []
 	for {
 		n, last := 0, int64(0)
 		err := func() error {
-			rows, err := db.read.QueryContext(ctx, q, args...)
+			rows, err := db.reads().QueryContext(ctx, q, args...)
 			if err != nil {
 				return fmt.Errorf("read case histories: %w", err)
 			}

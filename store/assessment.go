@@ -55,7 +55,7 @@ func (db *DB) AddScheme(ctx context.Context, s *assess.Scheme, audit AuditEntry)
 
 // StoredSchemes returns every stored scheme version, by kind and version.
 func (db *DB) StoredSchemes(ctx context.Context) ([]assess.Scheme, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT body FROM assessment_schemes ORDER BY kind, version`)
+	rows, err := db.reads().QueryContext(ctx, `SELECT body FROM assessment_schemes ORDER BY kind, version`)
 	if err != nil {
 		return nil, fmt.Errorf("read schemes: %w", err)
 	}
@@ -138,7 +138,7 @@ func scanVeto(r rowScanner) (VetoEntry, error) {
 
 // Veto returns one veto entry.
 func (db *DB) Veto(ctx context.Context, id int64) (*VetoEntry, error) {
-	v, err := scanVeto(db.read.QueryRowContext(ctx, `SELECT `+vetoColumns+` FROM assessment_vetoes WHERE id = $1`, id))
+	v, err := scanVeto(db.reads().QueryRowContext(ctx, `SELECT `+vetoColumns+` FROM assessment_vetoes WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, civicgrid.Errorf(civicgrid.ENOTFOUND, "veto entry %d not found", id)
 	} else if err != nil {
@@ -168,7 +168,7 @@ func (db *DB) Vetoes(ctx context.Context, f VetoFilter) ([]VetoEntry, error) {
 	}
 	cond += pathCond("unit_path", f.Paths, &args)
 	args = append(args, f.Limit)
-	rows, err := db.read.QueryContext(ctx, fmt.Sprintf(`SELECT %s FROM assessment_vetoes WHERE %s ORDER BY id LIMIT $%d`, vetoColumns, cond, len(args)), args...)
+	rows, err := db.reads().QueryContext(ctx, fmt.Sprintf(`SELECT %s FROM assessment_vetoes WHERE %s ORDER BY id LIMIT $%d`, vetoColumns, cond, len(args)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list veto entries: %w", err)
 	}
@@ -288,7 +288,7 @@ func (db *DB) Evaluations(ctx context.Context, f EvaluationFilter, communityPath
 	}
 	args := []any{f.Period, f.Community}
 	cond := `($1 = '' OR period = $1) AND ($2 = '' OR community = $2)`
-	rows, err := db.read.QueryContext(ctx, `SELECT id, period, community, target, target_path, score, level, comment, created_by, created_at
+	rows, err := db.reads().QueryContext(ctx, `SELECT id, period, community, target, target_path, score, level, comment, created_by, created_at
 		FROM assessment_evaluations WHERE `+cond+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list evaluations: %w", err)

@@ -207,7 +207,7 @@ func (db *DB) Case(ctx context.Context, id int64) (*casework.Case, error) {
 // CaseByTrackingCode returns the case a resident follows with its tracking code.
 func (db *DB) CaseByTrackingCode(ctx context.Context, code string) (*casework.Case, error) {
 	var id int64
-	if err := db.read.QueryRowContext(ctx, `SELECT id FROM cases WHERE tracking_code = $1`, code).Scan(&id); errors.Is(err, sql.ErrNoRows) {
+	if err := db.reads().QueryRowContext(ctx, `SELECT id FROM cases WHERE tracking_code = $1`, code).Scan(&id); errors.Is(err, sql.ErrNoRows) {
 		return nil, civicgrid.Errorf(civicgrid.ENOTFOUND, "no case with tracking code %q", code)
 	} else if err != nil {
 		return nil, err
@@ -374,7 +374,7 @@ func (db *DB) Cases(ctx context.Context, f CaseFilter) ([]*casework.Case, error)
 	where, args := f.where()
 	args = append(args, limit, f.Offset)
 	q := fmt.Sprintf(`SELECT body FROM cases%s ORDER BY id DESC LIMIT $%d OFFSET $%d`, where, len(args)-1, len(args))
-	rows, err := db.read.QueryContext(ctx, q, args...)
+	rows, err := db.reads().QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list cases: %w", err)
 	}
@@ -398,7 +398,7 @@ func (db *DB) Cases(ctx context.Context, f CaseFilter) ([]*casework.Case, error)
 func (db *DB) CountCases(ctx context.Context, f CaseFilter) (map[casework.State]int, error) {
 	f.Before = 0
 	where, args := f.where()
-	rows, err := db.read.QueryContext(ctx, `SELECT state, count(*) FROM cases`+where+` GROUP BY state`, args...)
+	rows, err := db.reads().QueryContext(ctx, `SELECT state, count(*) FROM cases`+where+` GROUP BY state`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("count cases: %w", err)
 	}
@@ -419,7 +419,7 @@ func (db *DB) CountCases(ctx context.Context, f CaseFilter) (map[casework.State]
 // inside a bounding box: the candidates for duplicate detection, which the caller refines by
 // distance.
 func (db *DB) OpenCasesNear(ctx context.Context, matterCode string, since time.Time, bbox [4]float64, limit int) ([]DupCandidate, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, lon, lat FROM cases WHERE matter_code = $1 AND reported_at >= $2
+	rows, err := db.reads().QueryContext(ctx, `SELECT id, lon, lat FROM cases WHERE matter_code = $1 AND reported_at >= $2
 		AND state NOT IN ('closed', 'rejected', 'voided') AND lon >= $3 AND lat >= $4 AND lon <= $5 AND lat <= $6 ORDER BY id LIMIT $7`,
 		matterCode, micros(since), bbox[0], bbox[1], bbox[2], bbox[3], limit)
 	if err != nil {
@@ -572,14 +572,14 @@ func earlierMark(a, b casework.Mark) bool {
 
 // PendingTimers counts marks not yet fired, and those due at now.
 func (db *DB) PendingTimers(ctx context.Context, now time.Time) (pending, due int, err error) {
-	err = db.read.QueryRowContext(ctx, `SELECT count(*), COALESCE(SUM(CASE WHEN due_at <= $1 THEN 1 ELSE 0 END), 0) FROM timers`, micros(now)).Scan(&pending, &due)
+	err = db.reads().QueryRowContext(ctx, `SELECT count(*), COALESCE(SUM(CASE WHEN due_at <= $1 THEN 1 ELSE 0 END), 0) FROM timers`, micros(now)).Scan(&pending, &due)
 	return pending, due, err
 }
 
 // NextTimer returns when the earliest pending mark is due (ok=false when there is none).
 func (db *DB) NextTimer(ctx context.Context) (time.Time, bool, error) {
 	var v sql.NullInt64
-	if err := db.read.QueryRowContext(ctx, `SELECT min(due_at) FROM timers`).Scan(&v); err != nil {
+	if err := db.reads().QueryRowContext(ctx, `SELECT min(due_at) FROM timers`).Scan(&v); err != nil {
 		return time.Time{}, false, err
 	}
 	return fromMicros(v.Int64), v.Valid, nil

@@ -35,7 +35,7 @@ func (db *DB) PutMatterTypes(ctx context.Context, mts []catalog.MatterType) erro
 
 // MatterTypes returns the whole catalogue ordered by code.
 func (db *DB) MatterTypes(ctx context.Context) ([]catalog.MatterType, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT body FROM matter_types ORDER BY code`)
+	rows, err := db.reads().QueryContext(ctx, `SELECT body FROM matter_types ORDER BY code`)
 	if err != nil {
 		return nil, fmt.Errorf("list matter types: %w", err)
 	}
@@ -113,7 +113,7 @@ func matterCodes(ctx context.Context, tx *Tx) (map[string]bool, error) {
 
 // Responsibilities returns the responsibility list.
 func (db *DB) Responsibilities(ctx context.Context) ([]catalog.ResponsibilityEntry, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT body FROM responsibilities ORDER BY matter_code, scope`)
+	rows, err := db.reads().QueryContext(ctx, `SELECT body FROM responsibilities ORDER BY matter_code, scope`)
 	if err != nil {
 		return nil, fmt.Errorf("list responsibilities: %w", err)
 	}
@@ -165,7 +165,7 @@ func (db *DB) ReplaceAdmissions(ctx context.Context, list []catalog.AdmissionEnt
 
 // Admissions returns the community admission list.
 func (db *DB) Admissions(ctx context.Context) ([]catalog.AdmissionEntry, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT scope, matter_code, note FROM admissions ORDER BY scope, matter_code`)
+	rows, err := db.reads().QueryContext(ctx, `SELECT scope, matter_code, note FROM admissions ORDER BY scope, matter_code`)
 	if err != nil {
 		return nil, fmt.Errorf("list admissions: %w", err)
 	}
@@ -222,7 +222,7 @@ func (db *DB) PutCalendarDays(ctx context.Context, days []calendar.Day) error {
 func (db *DB) Calendar(ctx context.Context) (*calendar.Calendar, error) {
 	hours := calendar.DefaultHours()
 	var body string
-	switch err := db.read.QueryRowContext(ctx, `SELECT body FROM calendar_hours WHERE id = 1`).Scan(&body); {
+	switch err := db.reads().QueryRowContext(ctx, `SELECT body FROM calendar_hours WHERE id = 1`).Scan(&body); {
 	case err == nil:
 		if err := json.Unmarshal([]byte(body), &hours); err != nil {
 			return nil, fmt.Errorf("corrupt calendar hours: %w", err)
@@ -230,7 +230,7 @@ func (db *DB) Calendar(ctx context.Context) (*calendar.Calendar, error) {
 	case !isNoRows(err):
 		return nil, err
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT date, kind, name FROM calendar_days ORDER BY date`)
+	rows, err := db.reads().QueryContext(ctx, `SELECT date, kind, name FROM calendar_days ORDER BY date`)
 	if err != nil {
 		return nil, err
 	}

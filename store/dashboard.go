@@ -27,7 +27,7 @@ func (db *DB) CountPerDay(ctx context.Context, f CaseFilter, closed bool, from t
 		where += " AND " + cond
 	}
 	day := fmt.Sprintf("(%s + %d) / %d", col, offset.Microseconds(), (24 * time.Hour).Microseconds())
-	rows, err := db.read.QueryContext(ctx, `SELECT `+day+`, count(*) FROM cases`+where+` GROUP BY `+day, args...)
+	rows, err := db.reads().QueryContext(ctx, `SELECT `+day+`, count(*) FROM cases`+where+` GROUP BY `+day, args...)
 	if err != nil {
 		return nil, fmt.Errorf("count cases per day: %w", err)
 	}

@@ -47,6 +47,8 @@ type DB struct {
 	dsn     string
 	// group commits concurrent case creations together on SQLite (groupcommit.go); nil when off.
 	group *groupCommitter
+	// writeStmts and readStmts keep SQLite's statements prepared (stmtcache.go); nil on PostgreSQL.
+	writeStmts, readStmts *stmtCache
 }
 
 // Dialect reports which database this is.
@@ -101,6 +103,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			return nil, fmt.Errorf("open sqlite readers: %w", err)
 		}
 		db.read.SetMaxOpenConns(8)
+		db.writeStmts, db.readStmts = newStmtCache(db.write), newStmtCache(db.read)
 		db.group = newGroupCommitter(db)
 	case Postgres:
 		if db.write, err = sql.Open("pgx", target); err != nil {
@@ -122,6 +125,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 func (db *DB) Close() error {
 	if db.group != nil {
 		db.group.stop()
+	}
+	for _, c := range []*stmtCache{db.writeStmts, db.readStmts} {
+		if c != nil {
+			c.close()
+		}
 	}
 	var err error
 	if db.read != nil && db.read != db.write {
@@ -188,14 +196,14 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 	} else {
 		q = `SELECT to_regclass('schema_migrations') IS NOT NULL`
 	}
-	if err := db.read.QueryRowContext(ctx, q).Scan(&exists); err != nil {
+	if err := db.reads().QueryRowContext(ctx, q).Scan(&exists); err != nil {
 		return 0, fmt.Errorf("read schema version: %w", err)
 	}
 	if !exists {
 		return 0, nil
 	}
 	var v sql.NullInt64
-	if err := db.read.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&v); err != nil {
+	if err := db.reads().QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&v); err != nil {
 		return 0, fmt.Errorf("read schema version: %w", err)
 	}
 	return int(v.Int64), nil
@@ -271,8 +279,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 // Tx is a transaction with the time it started, which every write in it uses.
 type Tx struct {
 	*sql.Tx
-	db  *DB
-	now time.Time
+	db    *DB
+	now   time.Time
+	stmts *stmtCache // nil: statements are sent as text (PostgreSQL caches them itself)
 }
 
 // forUpdate is the row-locking suffix: PostgreSQL locks rows; SQLite's single writer already
@@ -309,7 +318,10 @@ func (db *DB) once(ctx context.Context, pool *sql.DB, readOnly bool, fn func(tx 
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{Tx: stx, db: db, now: db.Clock.Now()}
+	tx := &Tx{Tx: stx, db: db, now: db.Clock.Now(), stmts: db.writeStmts}
+	if pool == db.read && db.read != db.write {
+		tx.stmts = db.readStmts
+	}
 	if err := fn(tx); err != nil {
 		stx.Rollback()
 		return err

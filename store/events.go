@@ -24,7 +24,7 @@ func (db *DB) EventsBetween(ctx context.Context, from, to time.Time, limit int) 
 	if limit <= 0 || limit > MaxListLimit {
 		limit = MaxListLimit
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT `+eventColumns+` FROM case_events WHERE at >= $1 AND at <= $2
+	rows, err := db.reads().QueryContext(ctx, `SELECT `+eventColumns+` FROM case_events WHERE at >= $1 AND at <= $2
 		ORDER BY at, case_id, seq LIMIT $3`, micros(from), micros(to), limit)
 	if err != nil {
 		return nil, fmt.Errorf("read events between %s and %s: %w", from.Format(time.RFC3339), to.Format(time.RFC3339), err)
@@ -57,7 +57,7 @@ func (db *DB) EventsOfCases(ctx context.Context, ids []int64) (map[int64][]casew
 		ps[i] = fmt.Sprintf("$%d", i+1)
 		args[i] = id
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT `+eventColumns+` FROM case_events WHERE case_id IN (`+strings.Join(ps, ", ")+`)
+	rows, err := db.reads().QueryContext(ctx, `SELECT `+eventColumns+` FROM case_events WHERE case_id IN (`+strings.Join(ps, ", ")+`)
 		ORDER BY case_id, seq`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read events of %d cases: %w", len(ids), err)

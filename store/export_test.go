@@ -18,3 +18,24 @@ func QueuedCreates(db *DB) int {
 	}
 	return len(db.group.reqs)
 }
+
+// PreparedStatements waits until the statements being prepared in the background are ready and
+// reports how many texts each SQLite pool keeps prepared (-1, -1 on PostgreSQL).
+func PreparedStatements(db *DB) (write, read int) {
+	count := func(c *stmtCache) int {
+		if c == nil {
+			return -1
+		}
+		c.wg.Wait()
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		n := 0
+		for _, s := range c.m {
+			if s != nil {
+				n++
+			}
+		}
+		return n
+	}
+	return count(db.writeStmts), count(db.readStmts)
+}

@@ -44,7 +44,7 @@ func (db *DB) PutMedia(ctx context.Context, m *Media, data []byte) error {
 func (db *DB) MediaInfo(ctx context.Context, id string) (*Media, error) {
 	var m Media
 	var created int64
-	err := db.read.QueryRowContext(ctx, `SELECT id, sha256, content_type, size, created_by, created_at FROM media WHERE id = $1`, id).
+	err := db.reads().QueryRowContext(ctx, `SELECT id, sha256, content_type, size, created_by, created_at FROM media WHERE id = $1`, id).
 		Scan(&m.ID, &m.SHA256, &m.ContentType, &m.Size, &m.CreatedBy, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, civicgrid.Errorf(civicgrid.ENOTFOUND, "media %s not found", id)
@@ -60,7 +60,7 @@ func (db *DB) Media(ctx context.Context, id string) (*Media, []byte, error) {
 	var m Media
 	var created int64
 	var data []byte
-	err := db.read.QueryRowContext(ctx, `SELECT id, sha256, content_type, size, created_by, created_at, data FROM media WHERE id = $1`, id).
+	err := db.reads().QueryRowContext(ctx, `SELECT id, sha256, content_type, size, created_by, created_at, data FROM media WHERE id = $1`, id).
 		Scan(&m.ID, &m.SHA256, &m.ContentType, &m.Size, &m.CreatedBy, &created, &data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, civicgrid.Errorf(civicgrid.ENOTFOUND, "media %s not found", id)

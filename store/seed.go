@@ -16,7 +16,7 @@ func (db *DB) CountRows(ctx context.Context, table string) (int64, error) {
 		return 0, civicgrid.Errorf(civicgrid.EINVALID, "%q is not a table name", table)
 	}
 	var n int64
-	err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM `+table).Scan(&n)
+	err := db.reads().QueryRowContext(ctx, `SELECT count(*) FROM `+table).Scan(&n)
 	return n, err
 }
 
@@ -61,7 +61,7 @@ type SeedResult struct {
 func (db *DB) CloneCases(ctx context.Context, plan SeedPlan) (SeedResult, error) {
 	var res SeedResult
 	var n, maxID int64
-	if err := db.read.QueryRowContext(ctx, `SELECT count(*), COALESCE(max(id), 0) FROM cases`).Scan(&n, &maxID); err != nil {
+	if err := db.reads().QueryRowContext(ctx, `SELECT count(*), COALESCE(max(id), 0) FROM cases`).Scan(&n, &maxID); err != nil {
 		return res, err
 	}
 	if n == 0 || n != maxID {
@@ -74,7 +74,7 @@ func (db *DB) CloneCases(ctx context.Context, plan SeedPlan) (SeedResult, error)
 		plan.Chunk = 50000
 	}
 	var first, last int64
-	if err := db.read.QueryRowContext(ctx, `SELECT min(reported_at), max(reported_at) FROM cases`).Scan(&first, &last); err != nil {
+	if err := db.reads().QueryRowContext(ctx, `SELECT min(reported_at), max(reported_at) FROM cases`).Scan(&first, &last); err != nil {
 		return res, err
 	}
 	day := int64(24 * time.Hour / time.Microsecond)
@@ -95,7 +95,7 @@ func (db *DB) CloneCases(ctx context.Context, plan SeedPlan) (SeedResult, error)
 		return res, fmt.Errorf("set the templates aside: %w", err)
 	}
 	var f int64
-	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM seed_cases`).Scan(&f); err != nil {
+	if err := db.reads().QueryRowContext(ctx, `SELECT count(*) FROM seed_cases`).Scan(&f); err != nil {
 		return res, err
 	}
 	if f == 0 {
@@ -161,10 +161,10 @@ func (db *DB) CloneCases(ctx context.Context, plan SeedPlan) (SeedResult, error)
 			return res, err
 		}
 	}
-	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM cases`).Scan(&res.Cases); err != nil {
+	if err := db.reads().QueryRowContext(ctx, `SELECT count(*) FROM cases`).Scan(&res.Cases); err != nil {
 		return res, err
 	}
-	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM case_events`).Scan(&res.Events); err != nil {
+	if err := db.reads().QueryRowContext(ctx, `SELECT count(*) FROM case_events`).Scan(&res.Events); err != nil {
 		return res, err
 	}
 	return res, nil

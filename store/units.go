@@ -17,7 +17,7 @@ import (
 // so that every server process knows when to reload its in-memory view.
 func (db *DB) ConfigVersion(ctx context.Context) (int64, error) {
 	var v string
-	err := db.read.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'config_version'`).Scan(&v)
+	err := db.reads().QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'config_version'`).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	} else if err != nil {
@@ -111,7 +111,7 @@ func findUnit(ctx context.Context, tx *Tx, id string) (*org.Unit, error) {
 
 // Units returns every unit, parents before children.
 func (db *DB) Units(ctx context.Context) ([]org.Unit, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+unitColumns+` FROM units ORDER BY path`)
+	rows, err := db.reads().QueryContext(ctx, `SELECT `+unitColumns+` FROM units ORDER BY path`)
 	if err != nil {
 		return nil, fmt.Errorf("list units: %w", err)
 	}
@@ -153,7 +153,7 @@ func (db *DB) PutGridShapes(ctx context.Context, shapes map[string]geo.MultiPoly
 
 // GridShapes returns the polygon of every grid that has one.
 func (db *DB) GridShapes(ctx context.Context) (map[string]geo.MultiPolygon, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, geometry FROM units WHERE kind = 'grid' AND geometry IS NOT NULL`)
+	rows, err := db.reads().QueryContext(ctx, `SELECT id, geometry FROM units WHERE kind = 'grid' AND geometry IS NOT NULL`)
 	if err != nil {
 		return nil, fmt.Errorf("list grid shapes: %w", err)
 	}

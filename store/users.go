@@ -90,7 +90,7 @@ func (db *DB) User(ctx context.Context, id int64) (*org.User, error) {
 // UserByLogin returns a user and their password hash.
 func (db *DB) UserByLogin(ctx context.Context, login string) (*org.User, string, error) {
 	var hash string
-	if err := db.read.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE login = $1`, login).Scan(&hash); errors.Is(err, sql.ErrNoRows) {
+	if err := db.reads().QueryRowContext(ctx, `SELECT password_hash FROM users WHERE login = $1`, login).Scan(&hash); errors.Is(err, sql.ErrNoRows) {
 		return nil, "", civicgrid.Errorf(civicgrid.ENOTFOUND, "no user %q", login)
 	} else if err != nil {
 		return nil, "", err
@@ -101,14 +101,14 @@ func (db *DB) UserByLogin(ctx context.Context, login string) (*org.User, string,
 
 func (db *DB) userWhere(ctx context.Context, where string, arg any) (*org.User, error) {
 	var u org.User
-	err := db.read.QueryRowContext(ctx, `SELECT u.id, u.login, u.name, u.worker_type, u.disabled FROM users u WHERE `+where, arg).
+	err := db.reads().QueryRowContext(ctx, `SELECT u.id, u.login, u.name, u.worker_type, u.disabled FROM users u WHERE `+where, arg).
 		Scan(&u.ID, &u.Login, &u.Name, &u.WorkerType, &u.Disabled)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, civicgrid.Errorf(civicgrid.ENOTFOUND, "user not found")
 	} else if err != nil {
 		return nil, fmt.Errorf("read user: %w", err)
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT g.role, g.unit_id, un.path FROM grants g JOIN units un ON un.id = g.unit_id WHERE g.user_id = $1 ORDER BY g.role, g.unit_id`, u.ID)
+	rows, err := db.reads().QueryContext(ctx, `SELECT g.role, g.unit_id, un.path FROM grants g JOIN units un ON un.id = g.unit_id WHERE g.user_id = $1 ORDER BY g.role, g.unit_id`, u.ID)
 	if err != nil {
 		return nil, fmt.Errorf("read grants: %w", err)
 	}
@@ -129,7 +129,7 @@ func (db *DB) Users(ctx context.Context, scope string, limit int) ([]org.User, e
 		limit = 1000
 	}
 	lo, hi := prefixRange(scope)
-	rows, err := db.read.QueryContext(ctx, `SELECT DISTINCT u.id FROM users u JOIN grants g ON g.user_id = u.id JOIN units un ON un.id = g.unit_id
+	rows, err := db.reads().QueryContext(ctx, `SELECT DISTINCT u.id FROM users u JOIN grants g ON g.user_id = u.id JOIN units un ON un.id = g.unit_id
 		WHERE un.path >= $1 AND un.path < $2 ORDER BY u.id LIMIT $3`, lo, hi, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
@@ -176,7 +176,7 @@ func (db *DB) CreateSession(ctx context.Context, tokenHash string, userID int64,
 // SessionUser returns the user of a live session.
 func (db *DB) SessionUser(ctx context.Context, tokenHash string) (*org.User, error) {
 	var userID int64
-	err := db.read.QueryRowContext(ctx, `SELECT s.user_id FROM sessions s JOIN users u ON u.id = s.user_id
+	err := db.reads().QueryRowContext(ctx, `SELECT s.user_id FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT u.disabled`, tokenHash, micros(db.Clock.Now())).Scan(&userID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, civicgrid.Errorf(civicgrid.EUNAUTHORIZED, "session expired or unknown: log in again")
@@ -255,7 +255,7 @@ func (db *DB) RevokeAPIKey(ctx context.Context, id int64) error {
 
 // APIKeys lists keys.
 func (db *DB) APIKeys(ctx context.Context) ([]APIKey, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT k.id FROM api_keys k ORDER BY k.id`)
+	rows, err := db.reads().QueryContext(ctx, `SELECT k.id FROM api_keys k ORDER BY k.id`)
 	if err != nil {
 		return nil, err
 	}
@@ -281,7 +281,7 @@ func (db *DB) apiKeyWhere(ctx context.Context, where string, arg any) (*APIKey, 
 	var k APIKey
 	var created int64
 	var revoked sql.NullInt64
-	err := db.read.QueryRowContext(ctx, `SELECT k.id, k.name, k.unit_id, un.path, k.role, k.created_at, k.revoked_at FROM api_keys k JOIN units un ON un.id = k.unit_id WHERE `+where, arg).
+	err := db.reads().QueryRowContext(ctx, `SELECT k.id, k.name, k.unit_id, un.path, k.role, k.created_at, k.revoked_at FROM api_keys k JOIN units un ON un.id = k.unit_id WHERE `+where, arg).
 		Scan(&k.ID, &k.Name, &k.Unit, &k.UnitPath, &k.Role, &created, &revoked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, civicgrid.Errorf(civicgrid.ENOTFOUND, "API key not found")
@@ -318,7 +318,7 @@ func (db *DB) AuditLog(ctx context.Context, kind string, limit int) ([]AuditEntr
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT id, at, user_id, actor, kind, object, detail FROM audit_log WHERE ($1 = '' OR kind = $1) ORDER BY id DESC LIMIT $2`, kind, limit)
+	rows, err := db.reads().QueryContext(ctx, `SELECT id, at, user_id, actor, kind, object, detail FROM audit_log WHERE ($1 = '' OR kind = $1) ORDER BY id DESC LIMIT $2`, kind, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -32,7 +32,7 @@ func (db *DB) Verify(ctx context.Context) (VerifyReport, error) {
 	var after int64
 	for {
 		var ids []int64
-		rows, err := db.read.QueryContext(ctx, `SELECT id FROM cases WHERE id > $1 ORDER BY id LIMIT 500`, after)
+		rows, err := db.reads().QueryContext(ctx, `SELECT id FROM cases WHERE id > $1 ORDER BY id LIMIT 500`, after)
 		if err != nil {
 			return rep, fmt.Errorf("list cases: %w", err)
 		}

@@ -25,6 +25,7 @@ type CaseFacts struct {
 	ReportedAt    time.Time
 	LastAt        time.Time      // the time of the last event folded
 	State         casework.State // after the last event
+	AssigneePath  string         // the unit the case is assigned to after the last event, or ""
 	FiledAt       *time.Time     // 立案
 	RejectedAt    *time.Time     // 不予立案: rejected by intake, or denied on confirmation
 	VoidedAt      *time.Time     // 作废: voided, or merged into another case
@@ -194,7 +195,7 @@ func Fold(events []casework.Event) (CaseFacts, error) {
 			f.Overdues = append(f.Overdues, Occurrence{At: at, UnitPath: withUnit(e.From, c.AssigneePath)})
 		}
 	}
-	f.LastAt, f.State = c.UpdatedAt, c.State
+	f.LastAt, f.State, f.AssigneePath = c.UpdatedAt, c.State, c.AssigneePath
 	if k := c.WholeClock; k != nil && !k.Paused {
 		due := k.DueAt
 		f.WholeDue = &due

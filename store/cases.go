@@ -52,7 +52,7 @@ func (db *DB) CreateCase(ctx context.Context, idemKey, trackingCode string, buil
 				return err
 			}
 			created = true
-			return nil
+			return rollupCase(ctx, tx, id)
 		})
 		if err == nil || !isUniqueViolation(err) {
 			break
@@ -80,7 +80,10 @@ func (db *DB) ActOnCase(ctx context.Context, id int64, decide func(c *casework.C
 		if err != nil {
 			return err
 		}
-		return appendEvent(ctx, tx, c, ev)
+		if err := appendEvent(ctx, tx, c, ev); err != nil {
+			return err
+		}
+		return rollupCase(ctx, tx, id)
 	})
 	if err != nil {
 		return nil, err
@@ -497,6 +500,9 @@ func fireCase(ctx context.Context, tx *Tx, id int64, now time.Time, fire func(c 
 			return n, err
 		}
 		n++
+	}
+	if n > 0 {
+		return n, rollupCase(ctx, tx, id)
 	}
 	return n, nil
 }

@@ -45,6 +45,7 @@ type DB struct {
 	read    *sql.DB
 	Clock   clock.Clock
 	dsn     string
+	rcal    rollupCal
 }
 
 // Dialect reports which database this is.
@@ -259,7 +260,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 			return fmt.Errorf("commit migration %s: %w", m.name, err)
 		}
 	}
-	return nil
+	return db.rebuildPending(ctx)
 }
 
 // Tx is a transaction with the time it started, which every write in it uses.

@@ -224,6 +224,27 @@ func (db *DB) RollupSums(ctx context.Context, from, to, dueBefore int32) ([]Roll
 	return out, rows.Err()
 }
 
+// RollupRows returns every roll-up row, in key order: for operators' checks and tests.
+func (db *DB) RollupRows(ctx context.Context) ([]assess.Item, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT day, unit, counter, alo, blo, bhi, n FROM rollups`)
+	if err != nil {
+		return nil, fmt.Errorf("read roll-ups: %w", err)
+	}
+	defer rows.Close()
+	var out []assess.Item
+	for rows.Next() {
+		var it assess.Item
+		if err := rows.Scan(&it.Day, &it.Unit, &it.Counter, &it.ALo, &it.BLo, &it.BHi, &it.N); err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return assess.Merge(out), nil
+}
+
 // RollupItemsDue returns, per case, the items of the cases that have a deadline mark planned in (after, to):
 // the cases whose running clocks fall due then, which a period in progress must check one by one.
 func (db *DB) RollupItemsDue(ctx context.Context, after, to time.Time) ([][]assess.Item, error) {

@@ -64,7 +64,7 @@ func TestRollupsMatchHistories(t *testing.T) {
 		principal := app.Principal{System: true}
 		compare := func(label string) {
 			t.Helper()
-			inProgress := 0
+			inProgress, units := 0, 0
 			for _, p := range periods {
 				q := app.IndicatorQuery{Unit: demo.DistrictID, Period: p, Subtree: true}
 				got, err := e.app.Indicators(ctx, principal, q)
@@ -91,8 +91,9 @@ func TestRollupsMatchHistories(t *testing.T) {
 				if got.Cases != 0 {
 					inProgress++
 				}
+				units = 1 + len(got.Units)
 			}
-			t.Logf("%s: %d periods agree for %d units; %d of them read the cases due later that day", label, len(periods), 1+194, inProgress)
+			t.Logf("%s: %d periods agree for %d units; %d of them read the cases due later that day", label, len(periods), units, inProgress)
 		}
 		compare("now " + e.clock.Now().Format(time.DateTime))
 		// Later, without sweeping: dues since last evening have come, later ones have not.

@@ -99,17 +99,24 @@ func Contributions(events []casework.Event, cal *calendar.Calendar) ([]Item, err
 	if len(events) == 0 {
 		return nil, fmt.Errorf("assess: a case history needs at least its report")
 	}
-	// The facts as they stood after each event: the state a period ending before the next event
-	// sees. A history holds a few dozen events at most.
-	prefix := make([]CaseFacts, len(events))
-	for j := range events {
-		f, err := Fold(events[:j+1])
-		if err != nil {
+	// What the case was after each event: the state a period ending before the next event sees.
+	type state struct {
+		closings int
+		state    casework.State
+		assignee string
+		wholeDue *time.Time
+		open     *Run
+	}
+	prefix := make([]state, len(events))
+	fo := newFolder()
+	for j, e := range events {
+		if err := fo.step(e); err != nil {
 			return nil, err
 		}
-		prefix[j] = f
+		prefix[j] = state{closings: len(fo.f.Closings), state: fo.c.State, assignee: fo.c.AssigneePath, wholeDue: fo.wholeDue(), open: fo.openRun()}
 	}
-	f := &prefix[len(prefix)-1]
+	facts := fo.facts()
+	f := &facts
 	var out []Item
 	add := func(path string, counter int, day, alo, blo, bhi int32, at, n int64) {
 		if n == 0 {
@@ -187,7 +194,7 @@ func Contributions(events []casework.Event, cal *calendar.Calendar) ([]Item, err
 	// A request stays resolved while the case stays closed after it.
 	closedAt := make([]int, 0, len(f.Closings)) // the event index of each closure
 	for j := range prefix {
-		if len(prefix[j].Closings) > len(closedAt) {
+		if prefix[j].closings > len(closedAt) {
 			closedAt = append(closedAt, j)
 		}
 	}
@@ -209,7 +216,7 @@ func Contributions(events []casework.Event, cal *calendar.Calendar) ([]Item, err
 			counts(terr, hDue, 1)
 			resolved := bhi
 			for j := closedAt[i] + 1; j < len(prefix); j++ {
-				if prefix[j].State != casework.Closed {
+				if prefix[j].state != casework.Closed {
 					resolved = min(resolved, DayOf(events[j].At))
 					break
 				}
@@ -257,19 +264,18 @@ func Contributions(events []casework.Event, cal *calendar.Calendar) ([]Item, err
 				windows = append(windows, Item{Unit: id, Counter: counter + DueItem, Day: DayOf(due), ALo: alo, BLo: blo, BHi: bhi, At: due.UnixMicro(), N: 1})
 			}
 		}
-		if s.WholeDue != nil {
+		if s.wholeDue != nil {
 			alo := NoDay
-			if n := len(s.Closings); n > 0 {
-				alo = DayOf(s.Closings[n-1].At) + 1
+			if n := s.closings; n > 0 {
+				alo = DayOf(f.Closings[n-1].At) + 1
 			}
-			win(terr, tDue, *s.WholeDue, alo)
+			win(terr, tDue, *s.wholeDue, alo)
 			if resident {
-				win(terr, hDue, *s.WholeDue, alo)
+				win(terr, hDue, *s.wholeDue, alo)
 			}
-			win(s.AssigneePath, aDue, *s.WholeDue, alo)
+			win(s.assignee, aDue, *s.wholeDue, alo)
 		}
-		if n := len(s.Runs); n > 0 && s.Runs[n-1].Open && s.Runs[n-1].Due != nil {
-			r := &s.Runs[n-1]
+		if r := s.open; r != nil && r.Due != nil {
 			switch r.Stage {
 			case catalog.StageDispatch:
 				win(terr, tDispatchRuns, *r.Due, NoDay)

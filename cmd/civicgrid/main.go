@@ -20,7 +20,7 @@ Usage:
   civicgrid serve   [--addr 127.0.0.1:8080] [--data DIR] [--db DSN] [--log-json] [--log-level info]
                     [--metrics-allow CIDR,...] [--trust-proxy] [--secure-cookies]
                     [--demo] [--demo-api-key KEY] [--demo-password PW] [--demo-days 90] [--demo-per-day 22]
-  civicgrid migrate --db DSN
+  civicgrid migrate --db DSN [--rebuild-rollups]
   civicgrid demo    --db DSN [--days 90] [--per-day 22] [--api-key KEY] [--password PW]
   civicgrid verify  --db DSN [--json]
   civicgrid backup  --db DSN --out FILE

@@ -13,6 +13,7 @@ import (
 
 	"civicgrid/assess"
 	"civicgrid/calendar"
+	"civicgrid/casework"
 )
 
 // Roll-ups (汇总): the sums of what every case contributes to the indicators (assess.Item), kept in
@@ -27,9 +28,12 @@ func rollupCase(ctx context.Context, tx *Tx, id int64) error {
 	if err != nil {
 		return err
 	}
-	cal, err := tx.db.rollupCalendar(ctx, tx)
-	if err != nil {
-		return err
+	// Only handling time needs the calendar, so only a history with a handling result reads it.
+	var cal *calendar.Calendar
+	if slices.ContainsFunc(events, func(e casework.Event) bool { return e.Action == casework.ActHandle }) {
+		if cal, err = tx.db.rollupCalendar(ctx, tx); err != nil {
+			return err
+		}
 	}
 	items, err := assess.Contributions(events, cal)
 	if err != nil {
@@ -41,13 +45,13 @@ func rollupCase(ctx context.Context, tx *Tx, id int64) error {
 	case err != nil:
 		return fmt.Errorf("read roll-ups of case %d: %w", id, err)
 	}
-	old, err := decodeItems(stored)
-	if err != nil {
-		return fmt.Errorf("case %d: %w", id, err)
-	}
 	enc := encodeItems(items)
 	if enc == stored && stored != "" {
 		return nil
+	}
+	old, err := decodeItems(stored)
+	if err != nil {
+		return fmt.Errorf("case %d: %w", id, err)
 	}
 	if err := addRows(ctx, tx, delta(old, items)); err != nil {
 		return err

@@ -42,9 +42,11 @@ func BenchmarkRankingsMonth(b *testing.B) {
 		}
 		copies := max(1, (10_000+stats.Cases/2)/stats.Cases)
 		cloneHistories(b, db, int64(stats.Cases), copies)
+		rebuild := time.Now()
 		if n, err := db.RebuildRollups(ctx); err != nil || n != copies*stats.Cases {
 			b.Fatalf("rebuilt the roll-ups of %d cases, want %d: %v", n, copies*stats.Cases, err)
 		}
+		b.Logf("rebuilt the roll-ups of %d cases in %s", copies*stats.Cases, time.Since(rebuild).Round(time.Millisecond))
 		db.SetBulkLoad(ctx, false)
 		if db.Dialect() == store.Postgres {
 			if err := db.ExecRaw(ctx, `ANALYZE`); err != nil {

@@ -24,43 +24,50 @@ import (
 // contributes now replace those it contributed before. Every write path that appends events calls
 // it once per case, after the events, in the same transaction.
 func rollupCase(ctx context.Context, tx *Tx, id int64) error {
-	events, err := caseEvents(ctx, tx, id)
+	d, err := rollupDelta(ctx, tx, id)
 	if err != nil {
 		return err
+	}
+	return addRows(ctx, tx, d)
+}
+
+// rollupDelta stores the items case id's history contributes now and returns the difference from
+// those it contributed before, which the caller must add to the rows.
+func rollupDelta(ctx context.Context, tx *Tx, id int64) ([]assess.Item, error) {
+	events, err := caseEvents(ctx, tx, id)
+	if err != nil {
+		return nil, err
 	}
 	// Only handling time needs the calendar, so only a history with a handling result reads it.
 	var cal *calendar.Calendar
 	if slices.ContainsFunc(events, func(e casework.Event) bool { return e.Action == casework.ActHandle }) {
 		if cal, err = tx.db.rollupCalendar(ctx, tx); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	items, err := assess.Contributions(events, cal)
 	if err != nil {
-		return fmt.Errorf("roll-ups of case %d: %w", id, err)
+		return nil, fmt.Errorf("roll-ups of case %d: %w", id, err)
 	}
 	var stored string
 	switch err := tx.QueryRowContext(ctx, `SELECT items FROM rollup_cases WHERE case_id = $1`, id).Scan(&stored); {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
-		return fmt.Errorf("read roll-ups of case %d: %w", id, err)
+		return nil, fmt.Errorf("read roll-ups of case %d: %w", id, err)
 	}
 	enc := encodeItems(items)
 	if enc == stored && stored != "" {
-		return nil
+		return nil, nil
 	}
 	old, err := decodeItems(stored)
 	if err != nil {
-		return fmt.Errorf("case %d: %w", id, err)
-	}
-	if err := addRows(ctx, tx, delta(old, items)); err != nil {
-		return err
+		return nil, fmt.Errorf("case %d: %w", id, err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO rollup_cases (case_id, items) VALUES ($1, $2)
 		ON CONFLICT (case_id) DO UPDATE SET items = excluded.items`, id, enc); err != nil {
-		return fmt.Errorf("save roll-ups of case %d: %w", id, err)
+		return nil, fmt.Errorf("save roll-ups of case %d: %w", id, err)
 	}
-	return nil
+	return delta(old, items), nil
 }
 
 // delta is new − old per key, without the keys that do not change, in key order (the order rows
@@ -312,12 +319,16 @@ func (db *DB) RebuildRollups(ctx context.Context) (cases int, err error) {
 				ids = append(ids, id)
 			}
 			rows.Close()
+			// The batch's differences are summed before they are added: cases share most rows.
+			var all []assess.Item
 			for _, id := range ids {
-				if err := rollupCase(ctx, tx, id); err != nil {
+				d, err := rollupDelta(ctx, tx, id)
+				if err != nil {
 					return err
 				}
+				all = append(all, d...)
 			}
-			return nil
+			return addRows(ctx, tx, assess.Merge(all))
 		}); err != nil {
 			return cases, fmt.Errorf("rebuild roll-ups: %w", err)
 		}

@@ -260,6 +260,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 			return fmt.Errorf("commit migration %s: %w", m.name, err)
 		}
 	}
+	if db.dialect == SQLite {
+		conn.Close() // the rebuild needs the one writer connection; PostgreSQL keeps the lock meanwhile
+	}
 	return db.rebuildPending(ctx)
 }
 

@@ -301,42 +301,24 @@ func (db *DB) RebuildRollups(ctx context.Context) (cases int, err error) {
 	}); err != nil {
 		return 0, fmt.Errorf("clear roll-ups: %w", err)
 	}
+	cal, err := db.Calendar(ctx)
+	if err != nil {
+		return 0, err
+	}
 	var after int64
 	for {
-		var ids []int64
+		n := 0
 		if err := db.inWrite(ctx, func(tx *Tx) error {
-			ids = ids[:0]
-			rows, err := tx.QueryContext(ctx, `SELECT id FROM cases WHERE id > $1 ORDER BY id LIMIT $2`, after, RebuildBatch)
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				var id int64
-				if err := rows.Scan(&id); err != nil {
-					rows.Close()
-					return err
-				}
-				ids = append(ids, id)
-			}
-			rows.Close()
-			// The batch's differences are summed before they are added: cases share most rows.
-			var all []assess.Item
-			for _, id := range ids {
-				d, err := rollupDelta(ctx, tx, id)
-				if err != nil {
-					return err
-				}
-				all = append(all, d...)
-			}
-			return addRows(ctx, tx, assess.Merge(all))
+			var err error
+			n, after, err = rebuildBatch(ctx, tx, after, cal)
+			return err
 		}); err != nil {
 			return cases, fmt.Errorf("rebuild roll-ups: %w", err)
 		}
-		cases += len(ids)
-		if len(ids) < RebuildBatch {
+		cases += n
+		if n < RebuildBatch {
 			break
 		}
-		after = ids[len(ids)-1]
 	}
 	if err := db.inWrite(ctx, func(tx *Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM meta WHERE key = 'rollups_rebuild'`)
@@ -345,6 +327,107 @@ func (db *DB) RebuildRollups(ctx context.Context) (cases int, err error) {
 		return cases, err
 	}
 	return cases, nil
+}
+
+// rebuildBatch rebuilds the roll-ups of the RebuildBatch cases after the ID after, three reads
+// and a few writes for the whole batch: the histories, the stored items, then the changed items
+// and the summed differences. It returns how many cases it covered and the last ID.
+func rebuildBatch(ctx context.Context, tx *Tx, after int64, cal *calendar.Calendar) (int, int64, error) {
+	var ids []int64
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM cases WHERE id > $1 ORDER BY id LIMIT $2`, after, RebuildBatch)
+	if err != nil {
+		return 0, after, err
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, after, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(ids) == 0 {
+		return 0, after, err
+	}
+	lo, hi := after, ids[len(ids)-1]
+	histories := make(map[int64][]casework.Event, len(ids))
+	rows, err = tx.QueryContext(ctx, `SELECT `+eventColumns+` FROM case_events WHERE case_id > $1 AND case_id <= $2 ORDER BY case_id, seq`, lo, hi)
+	if err != nil {
+		return 0, after, fmt.Errorf("read histories: %w", err)
+	}
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			rows.Close()
+			return 0, after, err
+		}
+		histories[e.CaseID] = append(histories[e.CaseID], e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, after, err
+	}
+	stored := map[int64]string{}
+	rows, err = tx.QueryContext(ctx, `SELECT case_id, items FROM rollup_cases WHERE case_id > $1 AND case_id <= $2`, lo, hi)
+	if err != nil {
+		return 0, after, err
+	}
+	for rows.Next() {
+		var id int64
+		var s string
+		if err := rows.Scan(&id, &s); err != nil {
+			rows.Close()
+			return 0, after, err
+		}
+		stored[id] = s
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, after, err
+	}
+	var all []assess.Item
+	type saved struct {
+		id  int64
+		enc string
+	}
+	var changed []saved
+	for _, id := range ids {
+		items, err := assess.Contributions(histories[id], cal)
+		if err != nil {
+			return 0, after, fmt.Errorf("roll-ups of case %d: %w", id, err)
+		}
+		enc := encodeItems(items)
+		if enc == stored[id] && enc != "" {
+			continue
+		}
+		old, err := decodeItems(stored[id])
+		if err != nil {
+			return 0, after, fmt.Errorf("case %d: %w", id, err)
+		}
+		all = append(all, delta(old, items)...)
+		changed = append(changed, saved{id, enc})
+	}
+	for len(changed) > 0 {
+		batch := changed[:min(len(changed), rowBatch)]
+		changed = changed[len(batch):]
+		var sb strings.Builder
+		args := make([]any, 0, 2*len(batch))
+		sb.WriteString(`INSERT INTO rollup_cases (case_id, items) VALUES `)
+		for i, c := range batch {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			fmt.Fprintf(&sb, "($%d, $%d)", len(args)+1, len(args)+2)
+			args = append(args, c.id, c.enc)
+		}
+		sb.WriteString(` ON CONFLICT (case_id) DO UPDATE SET items = excluded.items`)
+		if _, err := tx.ExecContext(ctx, sb.String(), args...); err != nil {
+			return 0, after, fmt.Errorf("save roll-ups: %w", err)
+		}
+	}
+	// Cases share most rows, so the batch's differences are summed before they are added.
+	return len(ids), hi, addRows(ctx, tx, assess.Merge(all))
 }
 
 // rebuildPending runs RebuildRollups when a migration asked for it.

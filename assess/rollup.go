@@ -365,9 +365,6 @@ func (a *Aggregator) AddRollup(unit string, counter int, n int64) error {
 	return nil
 }
 
-// Counters is the number of tally counters; a stored counter is below DueItem + Counters.
-const Counters = nCounters
-
 // DueBefore is the first day whose due items a period still in progress at now must leave out of
 // its row sums (they lie after now), or Forever for a period that is over. Items of that day's
 // start are counted by the row sums only if they are not due later that day; see Uncome.

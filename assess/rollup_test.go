@@ -140,3 +140,15 @@ func pretty(v any) string {
 	}
 	return s
 }
+
+// BenchmarkContributions computes the roll-up contribution of the troubled story's history (21
+// events): what every write of a case and every case of a rebuild costs besides the SQL.
+func BenchmarkContributions(b *testing.B) {
+	events := troubledStory(b).events
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := assess.Contributions(events, testCalendar); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -89,46 +89,76 @@ func delta(old, new []assess.Item) []assess.Item {
 	return assess.Merge(out)
 }
 
-// rowBatch bounds the rows one statement adds (7 parameters each).
-const rowBatch = 200
+// rowBatch bounds the rows one statement adds.
+const rowBatch = 500
 
 // addRows adds the amounts to their rows, creating missing rows and deleting those that fall to
-// zero.
+// zero. The values are written into the statement as literals (numbers, and unit IDs quoted):
+// the pure-Go SQLite driver spends more binding hundreds of parameters than parsing their text.
 func addRows(ctx context.Context, tx *Tx, d []assess.Item) error {
 	for len(d) > 0 {
 		n := min(len(d), rowBatch)
 		batch := d[:n]
 		d = d[n:]
-		var sb strings.Builder
-		args := make([]any, 0, 7*n)
-		sb.WriteString(`INSERT INTO rollups (day, unit, counter, alo, blo, bhi, n) VALUES `)
-		var gone []string
-		var goneArgs []any
+		b := make([]byte, 0, 64*n)
+		b = append(b, `INSERT INTO rollups (day, unit, counter, alo, blo, bhi, n) VALUES `...)
+		var gone []byte
 		for i, it := range batch {
 			if i > 0 {
-				sb.WriteString(", ")
+				b = append(b, ", "...)
 			}
-			k := len(args)
-			fmt.Fprintf(&sb, "($%d, $%d, $%d, $%d, $%d, $%d, $%d)", k+1, k+2, k+3, k+4, k+5, k+6, k+7)
-			args = append(args, it.Day, it.Unit, it.Counter, it.ALo, it.BLo, it.BHi, it.N)
+			b = append(b, '(')
+			b = appendKey(b, it, ", ")
+			b = append(b, ", "...)
+			b = strconv.AppendInt(b, it.N, 10)
+			b = append(b, ')')
 			if it.N < 0 {
-				j := len(goneArgs)
-				gone = append(gone, fmt.Sprintf("(day = $%d AND unit = $%d AND counter = $%d AND alo = $%d AND blo = $%d AND bhi = $%d)", j+1, j+2, j+3, j+4, j+5, j+6))
-				goneArgs = append(goneArgs, it.Day, it.Unit, it.Counter, it.ALo, it.BLo, it.BHi)
+				if len(gone) > 0 {
+					gone = append(gone, " OR "...)
+				}
+				gone = append(gone, '(')
+				gone = appendKey(gone, it, " AND ")
+				gone = append(gone, ')')
 			}
 		}
-		sb.WriteString(` ON CONFLICT (day, unit, counter, alo, blo, bhi) DO UPDATE SET n = rollups.n + excluded.n`)
-		if _, err := tx.ExecContext(ctx, sb.String(), args...); err != nil {
+		b = append(b, ` ON CONFLICT (day, unit, counter, alo, blo, bhi) DO UPDATE SET n = rollups.n + excluded.n`...)
+		if _, err := tx.ExecContext(ctx, string(b)); err != nil {
 			return fmt.Errorf("add roll-ups: %w", err)
 		}
 		if len(gone) > 0 {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM rollups WHERE n = 0 AND (`+strings.Join(gone, " OR ")+`)`, goneArgs...); err != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM rollups WHERE n = 0 AND (`+string(gone)+`)`); err != nil {
 				return fmt.Errorf("drop empty roll-ups: %w", err)
 			}
 		}
 	}
 	return nil
 }
+
+// appendKey writes a row's key as SQL literals: the values in column order joined by sep, or,
+// with sep " AND ", as column = value conditions.
+func appendKey(b []byte, it assess.Item, sep string) []byte {
+	cond := sep == " AND "
+	for i, v := range []int64{int64(it.Day), 0, int64(it.Counter), int64(it.ALo), int64(it.BLo), int64(it.BHi)} {
+		if i > 0 {
+			b = append(b, sep...)
+		}
+		if cond {
+			b = append(b, rowColumns[i]...)
+			b = append(b, " = "...)
+		}
+		if i == 1 {
+			b = append(b, '\'')
+			b = append(b, strings.ReplaceAll(it.Unit, "'", "''")...)
+			b = append(b, '\'')
+			continue
+		}
+		b = strconv.AppendInt(b, v, 10)
+	}
+	return b
+}
+
+// rowColumns are the key columns of rollups, in order.
+var rowColumns = [...]string{"day", "unit", "counter", "alo", "blo", "bhi"}
 
 // encodeItems writes items as text: "unit,counter,day,alo,blo,bhi,at,n" joined by ";".
 func encodeItems(items []assess.Item) string {

@@ -18,6 +18,9 @@ type IndicatorQuery struct {
 	Weights assess.Weights // zero: assess.DefaultWeights
 	// Subtree asks for every unit below the unit, not only its direct children.
 	Subtree bool
+	// FromHistories folds every history in scope instead of adding up the roll-ups: the reference
+	// computation, which a day-aligned period does not otherwise need.
+	FromHistories bool
 }
 
 // IndicatorReport is the indicators of a unit and of the units below it.
@@ -26,7 +29,9 @@ type IndicatorReport struct {
 	Weights assess.Weights      `json:"weights"`
 	Unit    assess.Indicators   `json:"unit"`
 	Units   []assess.Indicators `json:"units"` // the direct children, or the whole subtree, ordered by path
-	// Cases is the number of case histories read.
+	// Cases is the number of case histories read: every one in scope when the report is folded
+	// from the histories; when it is added up from the roll-ups, only the cases falling due later
+	// on the current day of a period in progress.
 	Cases int `json:"cases_read"`
 }
 
@@ -50,8 +55,8 @@ func (a *App) visibleUnit(ctx context.Context, p Principal, id, what string) (*o
 }
 
 // Indicators computes the indicators of a unit the principal may see, and of its direct children
-// (or its whole subtree), from the histories of the cases in scope: streamed from the store in
-// batches, folded one case at a time.
+// (or its whole subtree): added up from the roll-ups for a day-aligned period, else folded from
+// the histories of the cases in scope (see indicators).
 func (a *App) Indicators(ctx context.Context, p Principal, q IndicatorQuery) (*IndicatorReport, error) {
 	u, err := a.visibleUnit(ctx, p, q.Unit, "indicators")
 	if err != nil {
@@ -73,22 +78,75 @@ func (a *App) Indicators(ctx context.Context, p Principal, q IndicatorQuery) (*I
 			units = append(units, assess.UnitOf(c))
 		}
 	}
-	agg, err := assess.NewAggregator(units, assess.Options{Period: q.Period, Calendar: cfg.Calendar, Weights: q.Weights, Now: a.Clock.Now()})
-	if err != nil {
-		return nil, err
-	}
-	err = a.DB.EachHistory(ctx, store.HistoryScope{Path: u.Path, From: q.Period.From, To: q.Period.To}, func(events []casework.Event) error {
-		f, err := assess.Fold(events)
-		if err != nil {
-			return err
-		}
-		return agg.Add(&f)
-	})
+	res, read, err := a.indicators(ctx, units, u.Path, q.Period, q.Weights, q.FromHistories)
 	if err != nil {
 		return nil, fmt.Errorf("indicators of %s: %w", u.ID, err)
 	}
-	res := agg.Result()
-	return &IndicatorReport{Period: q.Period, Weights: q.Weights, Unit: res[0], Units: res[1:], Cases: agg.Cases()}, nil
+	return &IndicatorReport{Period: q.Period, Weights: q.Weights, Unit: res[0], Units: res[1:], Cases: read}, nil
+}
+
+// indicators computes the indicators of the units for the period, and says how many case
+// histories it read. scope is the path of a unit whose subtree holds them all.
+//
+// A day-aligned period (every named period, and a custom range from midnight to midnight) is added
+// up from the roll-ups once they are built: the sums of the rows that count in it, less, in a
+// period in progress, the dues later on the current day, which only the cases' own items can tell
+// (the cases with a deadline mark planned then). Any other period, a database whose roll-ups are
+// still to be built, and fromHistories fold the histories of the cases in scope.
+func (a *App) indicators(ctx context.Context, units []assess.Unit, scope string, period assess.Period, w assess.Weights, fromHistories bool) ([]assess.Indicators, int, error) {
+	opt := assess.Options{Period: period, Calendar: a.Config().Calendar, Weights: w, Now: a.Clock.Now()}
+	agg, err := assess.NewAggregator(units, opt)
+	if err != nil {
+		return nil, 0, err
+	}
+	from, to, aligned := period.Days()
+	ready := false
+	if aligned && !fromHistories {
+		if ready, err = a.DB.RollupsReady(ctx); err != nil {
+			return nil, 0, err
+		}
+	}
+	if !ready {
+		err = a.DB.EachHistory(ctx, store.HistoryScope{Path: scope, From: period.From, To: period.To}, func(events []casework.Event) error {
+			f, err := assess.Fold(events)
+			if err != nil {
+				return err
+			}
+			return agg.Add(&f)
+		})
+		return agg.Result(), agg.Cases(), err
+	}
+	sums, err := a.DB.RollupSums(ctx, from, to, agg.DueBefore())
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, s := range sums {
+		if err := agg.AddRollup(s.Unit, s.Counter, s.N); err != nil {
+			return nil, 0, err
+		}
+	}
+	read := 0
+	if now := opt.Now; !now.Before(period.From) && now.Before(period.To) {
+		end := assess.DayStart(assess.DayOf(now) + 1)
+		if end.After(period.To) {
+			end = period.To
+		}
+		cases, err := a.DB.RollupItemsDue(ctx, now, end)
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, items := range cases {
+			for _, it := range items {
+				if agg.Uncome(it) {
+					if err := agg.AddRollup(it.Unit, it.Counter, -it.N); err != nil {
+						return nil, 0, err
+					}
+				}
+			}
+		}
+		read = len(cases)
+	}
+	return agg.Result(), read, nil
 }
 
 // ExportCases calls fn with every case of the filter the principal may see, newest first, and logs

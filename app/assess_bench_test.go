@@ -23,8 +23,9 @@ import (
 // about 10,000 and 100,000 cases with their full histories. The histories are real: sixty days of
 // the demo generator (1,185 cases driven through the workflow, every state reached) up to
 // 31 March, then copied whole under new case IDs by bulk SQL. One operation reads the histories in
-// scope, folds each case and adds it up. The figures must be the templates' own, times the number
-// of copies.
+// scope, folds each case and adds it up (IndicatorQuery.FromHistories: the reference path; the
+// roll-ups are measured by BenchmarkIndicatorsRollups). The figures must be the templates' own,
+// times the number of copies.
 func BenchmarkIndicatorsMonth(b *testing.B) {
 	storetest.EachBench(b, func(b *testing.B, newDSN func(testing.TB) string) {
 		for _, size := range []int{10_000, 100_000} {
@@ -56,7 +57,7 @@ func benchIndicators(b *testing.B, dsn string, size int) {
 	}
 	fake.Set(time.Date(2026, 4, 1, 9, 0, 0, 0, calendar.China))
 	march, _ := assess.ParsePeriod("2026-03")
-	q := app.IndicatorQuery{Unit: demo.DistrictID, Period: march, Subtree: true}
+	q := app.IndicatorQuery{Unit: demo.DistrictID, Period: march, Subtree: true, FromHistories: true}
 	own, err := a.Indicators(ctx, app.Principal{System: true}, q)
 	if err != nil {
 		b.Fatal(err)

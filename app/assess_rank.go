@@ -8,9 +8,7 @@ import (
 
 	"civicgrid"
 	"civicgrid/assess"
-	"civicgrid/casework"
 	"civicgrid/org"
-	"civicgrid/store"
 )
 
 // RankingQuery asks for the monthly ranking of the units below a unit (territory) or of the
@@ -119,22 +117,12 @@ func (a *App) indicatorsOf(ctx context.Context, units []assess.Unit, period asse
 	for i, u := range units {
 		paths[i] = u.Path
 	}
-	agg, err := assess.NewAggregator(units, assess.Options{Period: period, Calendar: a.Config().Calendar, Weights: w, Now: a.Clock.Now()})
-	if err != nil {
-		return nil, err
-	}
 	scope := commonPath(paths)
-	err = a.DB.EachHistory(ctx, store.HistoryScope{Path: scope, From: period.From, To: period.To}, func(events []casework.Event) error {
-		f, err := assess.Fold(events)
-		if err != nil {
-			return err
-		}
-		return agg.Add(&f)
-	})
+	xs, _, err := a.indicators(ctx, units, scope, period, w, false)
 	if err != nil {
 		return nil, fmt.Errorf("indicators under %s: %w", scope, err)
 	}
-	return agg.Result(), nil
+	return xs, nil
 }
 
 // commonPath is the path of the nearest unit whose subtree holds every path.

@@ -132,6 +132,8 @@ type Assignee struct {
 	Handled           int      `json:"handled"`              // handling results reported
 	HandlingHoursAvg  *float64 `json:"handling_hours_avg"`   // 平均处置时长 (working hours)
 	Closed            int      `json:"closed"`               // 结案数 of the unit's cases
+	Due               int      `json:"due"`                  // 应结案数 (承办)
+	ClosureRate       *float64 `json:"closure_rate"`         // 结案率 (承办)
 	ClosedOnTime      int      `json:"closed_on_time"`       //
 	OnTimeClosureRate *float64 `json:"on_time_closure_rate"` // 按期结案率
 	Reworked          int      `json:"reworked"`             //
@@ -200,6 +202,7 @@ const (
 	aClosedOnTime
 	aReworked
 	aOverdue
+	aDue
 	nCounters
 )
 
@@ -377,8 +380,14 @@ func (a *Aggregator) Add(f *CaseFacts) error {
 			a.acc[row][x.counter]++
 		}
 	}
+	if last == nil && f.WholeDue != nil && a.fellDue(*f.WholeDue) {
+		for _, row := range a.rowsOn(f.AssigneePath, a.buf[:0]) {
+			a.acc[row][aDue]++
+		}
+	}
 	if last != nil {
 		for _, row := range a.rowsOn(last.UnitPath, a.buf[:0]) {
+			a.acc[row][aDue]++
 			a.acc[row][aClosed]++
 			a.acc[row][aClosedOnTime] += b2i(last.OnTime)
 			a.acc[row][aReworked] += b2i(last.Reworked)
@@ -449,7 +458,8 @@ func (a *Aggregator) indicators(u Unit, t *tally) Indicators {
 		SignRuns: n(aSignRuns), SignedOnTime: n(aSignOnTime), OnTimeSignRate: ratio(t[aSignOnTime], t[aSignRuns]),
 		HandleRuns: n(aHandleRuns), HandledOnTime: n(aHandleOnTime), OnTimeHandleRate: ratio(t[aHandleOnTime], t[aHandleRuns]),
 		Handled: n(aHandled),
-		Closed:  n(aClosed), ClosedOnTime: n(aClosedOnTime), OnTimeClosureRate: ratio(t[aClosedOnTime], t[aClosed]),
+		Closed:  n(aClosed), Due: n(aDue), ClosureRate: ratio(t[aClosed], t[aDue]),
+		ClosedOnTime: n(aClosedOnTime), OnTimeClosureRate: ratio(t[aClosedOnTime], t[aClosed]),
 		Reworked: n(aReworked), ReworkRate: ratio(t[aReworked], t[aClosed]),
 		Overdue: n(aOverdue),
 	}

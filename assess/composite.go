@@ -33,6 +33,7 @@ const (
 	CritNoRework        = "no_rework_rate"       // 1 − 返工率 (属地)
 	CritSatisfaction    = "satisfaction_rate"    // 满意率 (诉求)
 	CritDeptOnTimeClose = "dept_on_time_closure" // 承办按期结案率
+	CritDeptClosure     = "dept_closure_rate"    // 承办结案率
 	CritOnTimeHandle    = "on_time_handle_rate"  // 按时处置率 (承办)
 	CritDeptNoRework    = "dept_no_rework_rate"  // 1 − 承办返工率
 	CritVolume          = "volume"               // 承办派遣数 against the peers' median, capped at 1
@@ -41,7 +42,7 @@ const (
 // CriterionNames are the Chinese names of the criteria, for ledgers.
 var CriterionNames = map[string]string{
 	CritClosure: "结案率", CritOnTimeClosure: "按期结案率", CritAccurateFiling: "准确立案率", CritNoRework: "1−返工率",
-	CritSatisfaction: "满意率", CritDeptOnTimeClose: "承办按期结案率", CritOnTimeHandle: "按时处置率",
+	CritSatisfaction: "满意率", CritDeptOnTimeClose: "承办按期结案率", CritDeptClosure: "承办结案率", CritOnTimeHandle: "按时处置率",
 	CritDeptNoRework: "1−承办返工率", CritVolume: "承办量",
 }
 
@@ -198,6 +199,7 @@ func DepartmentValues(x Indicators, median float64) map[string]*float64 {
 	}
 	return map[string]*float64{
 		CritDeptOnTimeClose: x.Assignee.OnTimeClosureRate,
+		CritDeptClosure:     x.Assignee.ClosureRate,
 		CritOnTimeHandle:    x.Assignee.OnTimeHandleRate,
 		CritDeptNoRework:    complement(x.Assignee.ReworkRate),
 		CritVolume:          volume,

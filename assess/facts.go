@@ -25,6 +25,7 @@ type CaseFacts struct {
 	ReportedAt    time.Time
 	LastAt        time.Time      // the time of the last event folded
 	State         casework.State // after the last event
+	AssigneePath  string         // the unit the case is assigned to after the last event, or ""
 	FiledAt       *time.Time     // 立案
 	RejectedAt    *time.Time     // 不予立案: rejected by intake, or denied on confirmation
 	VoidedAt      *time.Time     // 作废: voided, or merged into another case
@@ -103,112 +104,149 @@ func (f *CaseFacts) Resident() bool { return residentChannels[f.Channel] }
 // projection (casework.Apply), so the facts see exactly the states, assignees and recorded clocks
 // the case had; it never consults a calendar.
 func Fold(events []casework.Event) (CaseFacts, error) {
-	var f CaseFacts
 	if len(events) == 0 {
-		return f, fmt.Errorf("assess: a case history needs at least its report")
+		return CaseFacts{}, fmt.Errorf("assess: a case history needs at least its report")
 	}
-	c := &casework.Case{}
-	var cur *Run
-	start := func(stage catalog.Stage, at time.Time) {
-		cur = &Run{Stage: stage, Start: at}
-		if stage == catalog.StageHandle {
-			cur.Active = []Span{{From: at}}
-		}
-	}
+	fo := newFolder()
 	for _, e := range events {
-		before := beforeOf(c)
-		if err := casework.Apply(c, e); err != nil {
-			return f, fmt.Errorf("assess: case %d: %w", e.CaseID, err)
-		}
-		at := e.At
-		complete := func(stage catalog.Stage, unit string) {
-			if cur == nil || cur.Stage != stage {
-				// The history reached the stage's end without its start (it cannot, from the table);
-				// the run is then counted from the event before.
-				start(stage, before.updated)
-			}
-			r := *cur
-			r.End = &at
-			r.Due = dueOf(before.stage, stage)
-			r.OnTime = r.Due == nil || at.Before(*r.Due)
-			r.UnitPath = unit
-			if len(r.Active) > 0 {
-				r.Active[len(r.Active)-1].To = at
-			}
-			f.Runs = append(f.Runs, r)
-			cur = nil
-		}
-		switch e.Action {
-		case casework.ActReport:
-			f.ID, f.Channel, f.MatterCode, f.TerritoryPath, f.ReportedAt = c.ID, c.Channel, c.MatterCode, c.TerritoryPath, at
-		case casework.ActFile:
-			f.FiledAt = firstTime(f.FiledAt, at)
-			start(catalog.StageDispatch, at)
-		case casework.ActReject, casework.ActDeny:
-			f.RejectedAt = firstTime(f.RejectedAt, at)
-			cur = nil
-		case casework.ActVoid, casework.ActMerge:
-			f.VoidedAt = firstTime(f.VoidedAt, at)
-			f.Merged = e.Action == casework.ActMerge
-			cur = nil
-		case casework.ActDispatch, casework.ActRule:
-			if e.From == casework.Filed || e.From == casework.Returned {
-				complete(catalog.StageDispatch, "")
-			}
-			f.Dispatches = append(f.Dispatches, Occurrence{At: at, UnitPath: c.AssigneePath})
-			start(catalog.StageSign, at)
-		case casework.ActReturn:
-			f.Returns = append(f.Returns, Occurrence{At: at, UnitPath: before.assignee})
-			start(catalog.StageDispatch, at)
-		case casework.ActSign:
-			complete(catalog.StageSign, before.assignee)
-			start(catalog.StageHandle, at)
-		case casework.ActApproveExtension:
-			f.Extensions = append(f.Extensions, Occurrence{At: at, UnitPath: c.AssigneePath})
-		case casework.ActApproveSuspend:
-			if cur != nil && len(cur.Active) > 0 {
-				cur.Active[len(cur.Active)-1].To = at
-			}
-		case casework.ActResume:
-			if cur != nil && cur.Stage == catalog.StageHandle {
-				cur.Active = append(cur.Active, Span{From: at})
-			}
-		case casework.ActHandle:
-			complete(catalog.StageHandle, before.assignee)
-			start(catalog.StageCheck, at)
-		case casework.ActCheckPass:
-			complete(catalog.StageCheck, "")
-			f.Closings = append(f.Closings, Closing{At: at, OnTime: before.whole == nil || at.Before(before.whole.DueAt),
-				UnitPath: c.AssigneePath, Reworked: c.ReworkCount > 0})
-		case casework.ActCheckFail:
-			complete(catalog.StageCheck, "")
-			start(catalog.StageSign, at)
-		case casework.ActRate:
-			f.Ratings = append(f.Ratings, RatingFact{At: at, Rating: c.Rating})
-			if e.To == casework.Rework {
-				start(catalog.StageSign, at)
-			}
-		case casework.ActSupervise:
-			f.Supervisions = append(f.Supervisions, at)
-		case casework.ActOverdue:
-			f.Overdues = append(f.Overdues, Occurrence{At: at, UnitPath: withUnit(e.From, c.AssigneePath)})
+		if err := fo.step(e); err != nil {
+			return CaseFacts{}, err
 		}
 	}
-	f.LastAt, f.State = c.UpdatedAt, c.State
-	if k := c.WholeClock; k != nil && !k.Paused {
-		due := k.DueAt
-		f.WholeDue = &due
+	return fo.facts(), nil
+}
+
+// folder folds a history one event at a time.
+type folder struct {
+	f   CaseFacts
+	c   *casework.Case
+	cur *Run // the run in progress
+}
+
+func newFolder() *folder { return &folder{c: &casework.Case{}} }
+
+func (fo *folder) start(stage catalog.Stage, at time.Time) {
+	fo.cur = &Run{Stage: stage, Start: at}
+	if stage == catalog.StageHandle {
+		fo.cur.Active = []Span{{From: at}}
 	}
-	if cur != nil && assessed[cur.Stage] {
-		r := *cur
-		r.Open = true
-		r.UnitPath = unitOfStage(r.Stage, c.AssigneePath)
-		if c.StageClock != nil && !c.StageClock.Paused {
-			r.Due = dueOf(c.StageClock, r.Stage)
+}
+
+// step applies the next event.
+func (fo *folder) step(e casework.Event) error {
+	f, c := &fo.f, fo.c
+	before := beforeOf(c)
+	if err := casework.Apply(c, e); err != nil {
+		return fmt.Errorf("assess: case %d: %w", e.CaseID, err)
+	}
+	at := e.At
+	complete := func(stage catalog.Stage, unit string) {
+		if fo.cur == nil || fo.cur.Stage != stage {
+			// The history reached the stage's end without its start (it cannot, from the table);
+			// the run is then counted from the event before.
+			fo.start(stage, before.updated)
+		}
+		r := *fo.cur
+		r.End = &at
+		r.Due = dueOf(before.stage, stage)
+		r.OnTime = r.Due == nil || at.Before(*r.Due)
+		r.UnitPath = unit
+		if len(r.Active) > 0 {
+			r.Active[len(r.Active)-1].To = at
 		}
 		f.Runs = append(f.Runs, r)
+		fo.cur = nil
 	}
-	return f, nil
+	switch e.Action {
+	case casework.ActReport:
+		f.ID, f.Channel, f.MatterCode, f.TerritoryPath, f.ReportedAt = c.ID, c.Channel, c.MatterCode, c.TerritoryPath, at
+	case casework.ActFile:
+		f.FiledAt = firstTime(f.FiledAt, at)
+		fo.start(catalog.StageDispatch, at)
+	case casework.ActReject, casework.ActDeny:
+		f.RejectedAt = firstTime(f.RejectedAt, at)
+		fo.cur = nil
+	case casework.ActVoid, casework.ActMerge:
+		f.VoidedAt = firstTime(f.VoidedAt, at)
+		f.Merged = e.Action == casework.ActMerge
+		fo.cur = nil
+	case casework.ActDispatch, casework.ActRule:
+		if e.From == casework.Filed || e.From == casework.Returned {
+			complete(catalog.StageDispatch, "")
+		}
+		f.Dispatches = append(f.Dispatches, Occurrence{At: at, UnitPath: c.AssigneePath})
+		fo.start(catalog.StageSign, at)
+	case casework.ActReturn:
+		f.Returns = append(f.Returns, Occurrence{At: at, UnitPath: before.assignee})
+		fo.start(catalog.StageDispatch, at)
+	case casework.ActSign:
+		complete(catalog.StageSign, before.assignee)
+		fo.start(catalog.StageHandle, at)
+	case casework.ActApproveExtension:
+		f.Extensions = append(f.Extensions, Occurrence{At: at, UnitPath: c.AssigneePath})
+	case casework.ActApproveSuspend:
+		if fo.cur != nil && len(fo.cur.Active) > 0 {
+			fo.cur.Active[len(fo.cur.Active)-1].To = at
+		}
+	case casework.ActResume:
+		if fo.cur != nil && fo.cur.Stage == catalog.StageHandle {
+			fo.cur.Active = append(fo.cur.Active, Span{From: at})
+		}
+	case casework.ActHandle:
+		complete(catalog.StageHandle, before.assignee)
+		fo.start(catalog.StageCheck, at)
+	case casework.ActCheckPass:
+		complete(catalog.StageCheck, "")
+		f.Closings = append(f.Closings, Closing{At: at, OnTime: before.whole == nil || at.Before(before.whole.DueAt),
+			UnitPath: c.AssigneePath, Reworked: c.ReworkCount > 0})
+	case casework.ActCheckFail:
+		complete(catalog.StageCheck, "")
+		fo.start(catalog.StageSign, at)
+	case casework.ActRate:
+		f.Ratings = append(f.Ratings, RatingFact{At: at, Rating: c.Rating})
+		if e.To == casework.Rework {
+			fo.start(catalog.StageSign, at)
+		}
+	case casework.ActSupervise:
+		f.Supervisions = append(f.Supervisions, at)
+	case casework.ActOverdue:
+		f.Overdues = append(f.Overdues, Occurrence{At: at, UnitPath: withUnit(e.From, c.AssigneePath)})
+	}
+	return nil
+}
+
+// wholeDue is the whole-case due in force, nil when no whole clock runs.
+func (fo *folder) wholeDue() *time.Time {
+	if k := fo.c.WholeClock; k != nil && !k.Paused {
+		due := k.DueAt
+		return &due
+	}
+	return nil
+}
+
+// openRun is the run still open after the events so far, if its stage is assessed.
+func (fo *folder) openRun() *Run {
+	if fo.cur == nil || !assessed[fo.cur.Stage] {
+		return nil
+	}
+	r := *fo.cur
+	r.Open = true
+	r.UnitPath = unitOfStage(r.Stage, fo.c.AssigneePath)
+	if k := fo.c.StageClock; k != nil && !k.Paused {
+		r.Due = dueOf(k, r.Stage)
+	}
+	return &r
+}
+
+// facts are the facts of the events so far.
+func (fo *folder) facts() CaseFacts {
+	f := fo.f
+	f.LastAt, f.State, f.AssigneePath = fo.c.UpdatedAt, fo.c.State, fo.c.AssigneePath
+	f.WholeDue = fo.wholeDue()
+	if r := fo.openRun(); r != nil {
+		f.Runs = append(f.Runs[:len(f.Runs):len(f.Runs)], *r)
+	}
+	return f
 }
 
 // before is what an event is judged against: the case as it stood before the event.

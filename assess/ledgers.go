@@ -25,7 +25,7 @@ var IndicatorColumns = []ledger.Column{
 	// 承办口径
 	{Header: "承办派遣数", Width: 10}, {Header: "退回率(%)", Width: 10}, {Header: "延期率(%)", Width: 10}, {Header: "按时签收率(%)", Width: 13},
 	{Header: "按时处置率(%)", Width: 13}, {Header: "平均处置时长(工作小时)", Width: 20}, {Header: "承办结案数", Width: 10},
-	{Header: "承办按期结案率(%)", Width: 17}, {Header: "承办返工率(%)", Width: 13}, {Header: "承办超期数", Width: 10},
+	{Header: "承办应结案数", Width: 12}, {Header: "承办结案率(%)", Width: 13}, {Header: "承办按期结案率(%)", Width: 17}, {Header: "承办返工率(%)", Width: 13}, {Header: "承办超期数", Width: 10},
 	// 诉求三率
 	{Header: "诉求量", Width: 8}, {Header: "响应率(%)", Width: 10}, {Header: "解决率(%)", Width: 10}, {Header: "满意率(%)", Width: 10},
 	{Header: "三率综合得分", Width: 12},
@@ -49,7 +49,7 @@ func IndicatorRow(p Period, x Indicators) []ledger.Cell {
 		n(t.Closed), n(t.Due), pct(t.ClosureRate), pct(t.OnTimeClosureRate), pct(t.ReworkRate), pct(t.OnTimeCheckRate),
 		n(t.Overdue), n(t.Supervisions),
 		n(a.Dispatched), pct(a.ReturnRate), pct(a.ExtensionRate), pct(a.OnTimeSignRate), pct(a.OnTimeHandleRate),
-		num(a.HandlingHoursAvg, 2), n(a.Closed), pct(a.OnTimeClosureRate), pct(a.ReworkRate), n(a.Overdue),
+		num(a.HandlingHoursAvg, 2), n(a.Closed), n(a.Due), pct(a.ClosureRate), pct(a.OnTimeClosureRate), pct(a.ReworkRate), n(a.Overdue),
 		n(h.Requests), pct(h.ResponseRate), pct(h.ResolutionRate), pct(h.SatisfactionRate), num(h.Score, 2),
 	}
 }

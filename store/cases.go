@@ -78,6 +78,9 @@ func createCaseTx(ctx context.Context, tx *Tx, idemKey, trackingCode string, bui
 	if err := appendEvent(ctx, tx, c, ev); err != nil {
 		return nil, false, err
 	}
+	if err := rollupCase(ctx, tx, id); err != nil {
+		return nil, false, err
+	}
 	return c, true, nil
 }
 
@@ -95,7 +98,10 @@ func (db *DB) ActOnCase(ctx context.Context, id int64, decide func(c *casework.C
 		if err != nil {
 			return err
 		}
-		return appendEvent(ctx, tx, c, ev)
+		if err := appendEvent(ctx, tx, c, ev); err != nil {
+			return err
+		}
+		return rollupCase(ctx, tx, id)
 	})
 	if err != nil {
 		return nil, err
@@ -520,6 +526,9 @@ func fireCase(ctx context.Context, tx *Tx, id int64, now time.Time, fire func(c 
 			return n, err
 		}
 		n++
+	}
+	if n > 0 {
+		return n, rollupCase(ctx, tx, id)
 	}
 	return n, nil
 }

@@ -49,6 +49,7 @@ type DB struct {
 	group *groupCommitter
 	// writeStmts and readStmts keep SQLite's statements prepared (stmtcache.go); nil on PostgreSQL.
 	writeStmts, readStmts *stmtCache
+	rcal                  rollupCal
 }
 
 // Dialect reports which database this is.
@@ -273,7 +274,10 @@ func (db *DB) Migrate(ctx context.Context) error {
 			return fmt.Errorf("commit migration %s: %w", m.name, err)
 		}
 	}
-	return nil
+	if db.dialect == SQLite {
+		conn.Close() // the rebuild needs the one writer connection; PostgreSQL keeps the lock meanwhile
+	}
+	return db.rebuildPending(ctx)
 }
 
 // Tx is a transaction with the time it started, which every write in it uses.

@@ -77,6 +77,9 @@ func (db *DB) PostOpen311Update(ctx context.Context, keyID int64, updateID strin
 			if principal == nil {
 				return fmt.Errorf("store: an Open311 update of case %d decided no event", caseID)
 			}
+			if err := rollupCase(ctx, tx, caseID); err != nil {
+				return err
+			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO open311_updates (key_id, update_id, case_id, seq, created_at) VALUES ($1, $2, $3, $4, $5)`,
 				keyID, updateID, caseID, principal.Seq, micros(tx.now)); err != nil {
 				return err

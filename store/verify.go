@@ -46,7 +46,7 @@ func (db *DB) Verify(ctx context.Context) (VerifyReport, error) {
 		}
 		rows.Close()
 		if len(ids) == 0 {
-			return rep, nil
+			return rep, db.verifyRollups(ctx, &rep)
 		}
 		for _, id := range ids {
 			if err := db.verifyCase(ctx, id, &rep); err != nil {

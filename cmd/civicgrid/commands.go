@@ -31,6 +31,7 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dsn := dbFlag(fs)
+	rebuild := fs.Bool("rebuild-rollups", false, "rebuild the indicator roll-ups from the case histories (after changing past days of the calendar)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -47,6 +48,14 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	fmt.Fprintf(stdout, "schema at version %d\n", v)
+	if *rebuild {
+		start := time.Now()
+		n, err := db.RebuildRollups(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "roll-ups rebuilt from %d case histories in %s\n", n, time.Since(start).Round(time.Millisecond))
+	}
 	return nil
 }
 
@@ -106,6 +115,10 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	} else {
 		fmt.Fprintf(stdout, "verified %d cases, %d events: %d problems\n", rep.Cases, rep.Events, len(rep.Problems))
 		for _, p := range rep.Problems {
+			if p.CaseID == 0 { // a finding about the roll-ups as a whole
+				fmt.Fprintln(stdout, p.What)
+				continue
+			}
 			fmt.Fprintf(stdout, "case %d: %s\n", p.CaseID, p.What)
 		}
 	}

@@ -22,7 +22,7 @@ Usage:
                     [--tile-url TEMPLATE [--tile-key KEY] [--tile-crs wgs84|gcj02]]
                     [--rate-per-key 30] [--rate-per-addr 60]
                     [--demo] [--demo-api-key KEY] [--demo-password PW] [--demo-days 90] [--demo-per-day 22]
-  civicgrid migrate --db DSN
+  civicgrid migrate --db DSN [--rebuild-rollups]
   civicgrid demo    --db DSN [--days 90] [--per-day 22] [--api-key KEY] [--password PW]
   civicgrid verify  --db DSN [--json]
   civicgrid backup  --db DSN --out FILE

@@ -159,8 +159,11 @@ func saveParties(ctx context.Context, tx *Tx, c *casework.Case) error {
 			ids = append(ids, p.Unit)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM case_parties WHERE case_id = $1`, c.ID); err != nil {
-		return err
+	// A case's first event (its report) finds no parties and no marks to replace.
+	if c.Seq > 1 {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM case_parties WHERE case_id = $1`, c.ID); err != nil {
+			return err
+		}
 	}
 	for _, id := range ids {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO case_parties (case_id, unit_path) SELECT $1, path FROM units WHERE id = $2 ON CONFLICT DO NOTHING`, c.ID, id); err != nil {
@@ -171,8 +174,10 @@ func saveParties(ctx context.Context, tx *Tx, c *casework.Case) error {
 }
 
 func planMarks(ctx context.Context, tx *Tx, c *casework.Case) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM timers WHERE case_id = $1`, c.ID); err != nil {
-		return fmt.Errorf("clear timers: %w", err)
+	if c.Seq > 1 {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM timers WHERE case_id = $1`, c.ID); err != nil {
+			return fmt.Errorf("clear timers: %w", err)
+		}
 	}
 	for _, m := range casework.PendingMarks(c) {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO timers (case_id, clock, kind, due_at) VALUES ($1, $2, $3, $4)`, c.ID, m.Clock, m.Kind, micros(m.DueAt)); err != nil {

@@ -89,7 +89,7 @@ func init() {
 // unitCriteria are the criteria every unit kind (territory, department, street) may weigh.
 var unitCriteria = []string{
 	CritClosure, CritOnTimeClosure, CritAccurateFiling, CritNoRework, CritSatisfaction, CritOnTimeDispatch, CritOnTimeCheck,
-	CritResponse, CritResolution, CritDeptOnTimeClose, CritOnTimeHandle, CritDeptNoRework, CritVolume, CritEvaluation,
+	CritResponse, CritResolution, CritDeptOnTimeClose, CritDeptClosure, CritOnTimeHandle, CritDeptNoRework, CritVolume, CritEvaluation,
 	CritDeptSatisfaction,
 }
 

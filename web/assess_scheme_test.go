@@ -96,3 +96,20 @@ func TestSchemeVersionsAPI(t *testing.T) {
 		}
 	})
 }
+
+// TestDepartmentClosureScheme: a stored department scheme may weigh the 承办结案率
+// (dept_closure_rate), which the code-defined version 0 does not.
+func TestDepartmentClosureScheme(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		const tmpl = "/api/v1/assessment/schemes/{kind}"
+		admin := f.login("city.admin")
+		body := map[string]any{"name": "部门综合评价(承办结案率)", "valid_from": "2026-04", "weights": []map[string]any{
+			{"criterion": "dept_closure_rate", "weight": 30}, {"criterion": "on_time_handle_rate", "weight": 30},
+			{"criterion": "dept_no_rework_rate", "weight": 20}, {"criterion": "volume", "weight": 20}}}
+		m := f.must(http.StatusCreated, f.call("PUT", tmpl, "/api/v1/assessment/schemes/department", admin, body)).json(t)
+		ws, _ := m["weights"].([]any)
+		if m["kind"] != "department" || m["version"] != 1.0 || len(ws) != 4 || ws[0].(map[string]any)["criterion"] != "dept_closure_rate" {
+			t.Fatalf("stored %v", m)
+		}
+	})
+}

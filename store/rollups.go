@@ -122,11 +122,12 @@ func addRows(ctx context.Context, tx *Tx, d []assess.Item) error {
 			}
 		}
 		b = append(b, ` ON CONFLICT (day, unit, counter, alo, blo, bhi) DO UPDATE SET n = rollups.n + excluded.n`...)
-		if _, err := tx.ExecContext(ctx, string(b)); err != nil {
+		// The text carries the values: sent as it is, never kept prepared.
+		if _, err := tx.Tx.ExecContext(ctx, string(b)); err != nil {
 			return fmt.Errorf("add roll-ups: %w", err)
 		}
 		if len(gone) > 0 {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM rollups WHERE n = 0 AND (`+string(gone)+`)`); err != nil {
+			if _, err := tx.Tx.ExecContext(ctx, `DELETE FROM rollups WHERE n = 0 AND (`+string(gone)+`)`); err != nil {
 				return fmt.Errorf("drop empty roll-ups: %w", err)
 			}
 		}

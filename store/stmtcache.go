@@ -15,6 +15,7 @@ type stmtCache struct {
 	pool   *sql.DB
 	mu     sync.Mutex
 	m      map[string]*sql.Stmt // nil value: being prepared, or could not be
+	seen   map[string]struct{}  // texts used once, not prepared yet
 	closed bool
 	wg     sync.WaitGroup
 }
@@ -23,8 +24,11 @@ type stmtCache struct {
 // are compiled each time, as before.
 const maxCachedStmts = 512
 
+// maxSeenStmts bounds the texts remembered as used once.
+const maxSeenStmts = 4096
+
 func newStmtCache(pool *sql.DB) *stmtCache {
-	return &stmtCache{pool: pool, m: make(map[string]*sql.Stmt)}
+	return &stmtCache{pool: pool, m: make(map[string]*sql.Stmt), seen: make(map[string]struct{})}
 }
 
 // get is the prepared statement of query, or nil when it is not prepared yet: the caller then runs
@@ -35,6 +39,15 @@ func (c *stmtCache) get(query string) *sql.Stmt {
 	defer c.mu.Unlock()
 	if s, ok := c.m[query]; ok || c.closed {
 		return s
+	}
+	// A text is prepared on its second use: texts made once (with literal values) never fill the
+	// cache.
+	if _, again := c.seen[query]; !again {
+		if len(c.seen) >= maxSeenStmts {
+			clear(c.seen)
+		}
+		c.seen[query] = struct{}{}
+		return nil
 	}
 	if len(c.m) < maxCachedStmts {
 		c.m[query] = nil // being prepared

@@ -21,8 +21,8 @@ func TestPreparedStatements(t *testing.T) {
 		defer cancel()
 		w0, r0 := store.PreparedStatements(db)
 		for round := 0; round < 3; round++ {
-			// The first round sends the texts (and prepares them behind); the later ones run them
-			// prepared. A write of a fresh kind inside the writer's transaction must not hang.
+			// The first round sends the texts, the second prepares them behind (a text is kept
+			// only when it comes again), the third runs them prepared. A write of a fresh kind inside the writer's transaction must not hang.
 			if err := db.Audit(ctx, store.AuditEntry{Actor: "test", Kind: "stmt_test", Object: fmt.Sprint(round)}); err != nil {
 				t.Fatalf("round %d: write: %v", round, err)
 			}

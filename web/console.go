@@ -43,7 +43,6 @@ type console struct {
 	static   *staticFiles
 	throttle *loginThrottle
 	shapes   shapeCache
-	past     pastIndicators // the dashboard's months that have ended (console_leader.go)
 }
 
 // consoleRoutes registers the web console's pages.

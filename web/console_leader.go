@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"civicgrid"
@@ -308,86 +307,20 @@ func (c *console) dailyTrend(ctx context.Context, p *consolePage, pr app.Princip
 }
 
 // monthlyRates is the unit's 结案率 for each of the last six months, this one so far, except the
-// month skip (the page's own report, filled in by the caller). Months that have ended come from
-// pastIndicators when they were computed lately. It runs only for a unit inside the user's scopes.
+// month skip (the page's own report, filled in by the caller). Each month is summed from the
+// roll-ups, so nothing is kept between views. It runs only for a unit inside the user's scopes.
 func (c *console) monthlyRates(ctx context.Context, pr app.Principal, u *org.Unit, monthStart time.Time, skip string) ([]*float64, error) {
 	rates := make([]*float64, dashMonths)
-	now := c.s.app.Clock.Now()
-	version := c.s.app.Config().Version
 	for i := range dashMonths {
 		per := assess.MonthOf(monthStart.AddDate(0, i-(dashMonths-1), 0))
 		if per.Name == skip {
-			continue
-		}
-		key := pastKey{unit: u.ID, period: per.Name, version: version}
-		ended := !per.To.After(now)
-		if x, ok := c.past.get(key, now); ended && ok {
-			rates[i] = x.Territory.ClosureRate
 			continue
 		}
 		rep, err := c.s.app.Indicators(ctx, pr, app.IndicatorQuery{Unit: u.ID, Period: per})
 		if err != nil {
 			return nil, err
 		}
-		if ended {
-			c.past.put(key, rep.Unit, now)
-		}
 		rates[i] = rep.Unit.Territory.ClosureRate
 	}
 	return rates, nil
-}
-
-// pastIndicators keeps a unit's own indicators of months that have ended, for the dashboard's
-// six-month trend. Such a month's figures depend only on events recorded inside it, and events are
-// recorded at the time they happen, so they stay as computed; an entry is still kept for at most
-// pastTTL (a deadline mark fired late after a stop may still land in a month just ended), and
-// only for the configuration version it was computed under (units may move).
-type pastIndicators struct {
-	mu sync.Mutex
-	m  map[pastKey]pastEntry
-}
-
-type pastKey struct {
-	unit, period string
-	version      int64
-}
-
-type pastEntry struct {
-	x  assess.Indicators
-	at time.Time
-}
-
-// Bounds of pastIndicators: how long an entry is kept and how many are kept at most.
-const (
-	pastTTL     = 15 * time.Minute
-	pastEntries = 5000
-)
-
-func (pc *pastIndicators) get(k pastKey, now time.Time) (assess.Indicators, bool) {
-	pc.mu.Lock()
-	defer pc.mu.Unlock()
-	e, ok := pc.m[k]
-	if !ok || now.Sub(e.at) >= pastTTL || now.Before(e.at) {
-		return assess.Indicators{}, false
-	}
-	return e.x, true
-}
-
-func (pc *pastIndicators) put(k pastKey, x assess.Indicators, now time.Time) {
-	pc.mu.Lock()
-	defer pc.mu.Unlock()
-	if pc.m == nil {
-		pc.m = map[pastKey]pastEntry{}
-	}
-	if len(pc.m) >= pastEntries {
-		for key, e := range pc.m {
-			if now.Sub(e.at) >= pastTTL || key.version != k.version {
-				delete(pc.m, key)
-			}
-		}
-		if len(pc.m) >= pastEntries {
-			clear(pc.m)
-		}
-	}
-	pc.m[k] = pastEntry{x: x, at: now}
 }

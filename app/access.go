@@ -51,10 +51,16 @@ func (a *App) casePaths(c *casework.Case) []string {
 // deny records a refused access in the audit log and returns the error the caller sees. Cases
 // outside the caller's scope answer "not found", so that their existence is not disclosed.
 func (a *App) deny(ctx context.Context, p Principal, object, detail string, err error) error {
-	if aerr := a.DB.Audit(context.WithoutCancel(ctx), store.AuditEntry{UserID: p.UserID(), Actor: p.Name(), Kind: "denied", Object: object, Detail: detail}); aerr != nil {
-		a.Log.Error("audit log write failed", "err", aerr)
-	}
+	a.audit(ctx, store.AuditEntry{UserID: p.UserID(), Actor: p.Name(), Kind: "denied", Object: object, Detail: detail})
 	return err
+}
+
+// audit writes an entry to the audit log, also when the caller has gone; a failure to write it is
+// logged, not answered.
+func (a *App) audit(ctx context.Context, e store.AuditEntry) {
+	if err := a.DB.Audit(context.WithoutCancel(ctx), e); err != nil {
+		a.Log.Error("audit log write failed", "err", err)
+	}
 }
 
 // Case returns a case the principal may see, with its history.

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"civicgrid"
+	"civicgrid/app"
 	"civicgrid/auth"
 	"civicgrid/calendar"
 	"civicgrid/catalog"
@@ -400,46 +401,13 @@ func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"users": users})
 }
 
-type createUserRequest struct {
-	Login      string      `json:"login"`
-	Name       string      `json:"name"`
-	Password   string      `json:"password"`
-	WorkerType string      `json:"worker_type,omitempty"`
-	Grants     []org.Grant `json:"grants"`
-}
-
 func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request) {
-	if err := s.requireRole(r, "", org.RoleAdmin); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var req createUserRequest
+	var req app.NewUserInput
 	if err := decodeJSON(w, r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	tree := s.app.Config().Tree
-	for _, g := range req.Grants {
-		u, ok := tree.Unit(g.Unit)
-		if !ok {
-			s.writeError(w, r, civicgrid.Errorf(civicgrid.EINVALID, "grant names unit %q, which does not exist", g.Unit).WithDetail("field", "grants"))
-			return
-		}
-		if err := s.requireRole(r, u.Path, org.RoleAdmin); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-	}
-	if err := auth.CheckPasswordPolicy(req.Password); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	hash, err := auth.HashPassword(req.Password)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	u, err := s.app.DB.CreateUser(r.Context(), store.NewUser{Login: req.Login, Name: req.Name, PasswordHash: hash, WorkerType: req.WorkerType, Grants: req.Grants})
+	u, err := s.app.CreateUser(r.Context(), principalOf(r), req)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

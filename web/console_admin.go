@@ -21,7 +21,6 @@ import (
 	"civicgrid/catalog"
 	"civicgrid/geo"
 	"civicgrid/org"
-	"civicgrid/store"
 )
 
 // Administration (系统管理): the jurisdiction tree, grid boundaries with a preview before they are
@@ -855,7 +854,7 @@ func (c *console) showUsers(w http.ResponseWriter, r *http.Request, p *consolePa
 			for _, g := range u.Grants {
 				row.Grants = append(row.Grants, p.Role(g.Role)+" · "+unitName(cfg, p.Lang, g.Unit))
 			}
-			if canManage(p.User, &u) {
+			if app.CanManage(principalOfUser(p.User), &u) {
 				row.Reset = "/console/admin/users/" + strconv.FormatInt(u.ID, 10) + "/password"
 			}
 			b.Users = append(b.Users, row)
@@ -884,20 +883,6 @@ func scopeUnitOptions(cfg *app.Config, lang string, paths []string, selected str
 	return out
 }
 
-// canManage reports whether the admin holds the admin role over every unit the user is granted,
-// so that a district's admin cannot take over a city administrator's account.
-func canManage(admin, u *org.User) bool {
-	if len(u.Grants) == 0 || admin.ID == u.ID {
-		return false
-	}
-	for _, g := range u.Grants {
-		if !holdsRole(principalOfUser(admin), g.UnitPath, org.RoleAdmin) {
-			return false
-		}
-	}
-	return true
-}
-
 // userGrantRows is how many grants the create form offers; the first is required.
 const userGrantRows = 2
 
@@ -913,48 +898,19 @@ func (c *console) handleCreateUser(w http.ResponseWriter, r *http.Request, p *co
 			c.showUsers(w, r, p, st, kept)
 		})
 	}
-	cfg := c.s.app.Config()
 	var grants []org.Grant
-	var detail []string
 	for i, suffix := range []string{"", "2"} {
 		roleField, unitField := "role"+suffix, "unit"+suffix
 		if i > 0 && f.Get(roleField) == "" && f.Get(unitField) == "" {
 			continue // the optional second grant, left blank
 		}
-		u, ok := cfg.Tree.Unit(f.Get(unitField))
-		if !ok {
-			fail(civicgrid.Errorf(civicgrid.EINVALID, "grant names unit %q, which does not exist", f.Get(unitField)).WithDetail("field", "grants"))
-			return
-		}
-		role := org.Role(f.Get(roleField))
-		if err := org.ValidStaffRole(role); err != nil {
-			fail(err)
-			return
-		}
-		if err := c.s.requireRole(r, u.Path, org.RoleAdmin); err != nil {
-			fail(err)
-			return
-		}
-		grants = append(grants, org.Grant{Role: role, Unit: u.ID})
-		detail = append(detail, string(role)+"@"+u.ID)
+		grants = append(grants, org.Grant{Role: org.Role(f.Get(roleField)), Unit: f.Get(unitField)})
 	}
-	if err := auth.CheckPasswordPolicy(f.Get("password")); err != nil {
+	if _, err := c.s.app.CreateUser(r.Context(), principalOf(r), app.NewUserInput{Login: f.Get("login"), Name: f.Get("name"),
+		Password: f.Get("password"), WorkerType: f.Get("worker_type"), Grants: grants}); err != nil {
 		fail(err)
 		return
 	}
-	hash, err := auth.HashPassword(f.Get("password"))
-	if err != nil {
-		fail(err)
-		return
-	}
-	created, err := c.s.app.DB.CreateUser(r.Context(), store.NewUser{Login: strings.TrimSpace(f.Get("login")), Name: strings.TrimSpace(f.Get("name")),
-		PasswordHash: hash, WorkerType: f.Get("worker_type"), Grants: grants})
-	if err != nil {
-		fail(err)
-		return
-	}
-	c.s.app.DB.Audit(r.Context(), store.AuditEntry{UserID: p.User.ID, Actor: p.User.Login, Kind: "user_created", Object: "user/" + strconv.FormatInt(created.ID, 10),
-		Detail: created.Login + " " + strings.Join(detail, " ")})
 	done(w, r, "/console/admin/users", "user", -1)
 }
 
@@ -970,31 +926,10 @@ func (c *console) handleResetPassword(w http.ResponseWriter, r *http.Request, p 
 		c.renderError(w, r, p, http.StatusNotFound, "error.not_found", "")
 		return
 	}
-	target, err := c.s.app.DB.User(r.Context(), id)
-	if err != nil {
+	if err := c.s.app.ResetPassword(r.Context(), principalOf(r), id, r.PostFormValue("password")); err != nil {
 		fail(err)
 		return
 	}
-	if !canManage(p.User, target) {
-		err := civicgrid.Errorf(civicgrid.EFORBIDDEN, "only an administrator of every unit %s is granted may reset the password", target.Login)
-		c.s.app.DB.Audit(r.Context(), store.AuditEntry{UserID: p.User.ID, Actor: p.User.Login, Kind: "denied", Object: r.Method + " " + r.URL.Path, Detail: civicgrid.ErrorMessage(err)})
-		fail(err)
-		return
-	}
-	pw := r.PostFormValue("password")
-	if err := auth.CheckPasswordPolicy(pw); err != nil {
-		fail(err)
-		return
-	}
-	hash, err := auth.HashPassword(pw)
-	if err == nil {
-		err = c.s.app.DB.SetPassword(r.Context(), target.ID, hash)
-	}
-	if err != nil {
-		fail(err)
-		return
-	}
-	c.s.app.DB.Audit(r.Context(), store.AuditEntry{UserID: p.User.ID, Actor: p.User.Login, Kind: "password_reset", Object: "user/" + strconv.FormatInt(target.ID, 10), Detail: target.Login})
 	done(w, r, "/console/admin/users", "password", -1)
 }
 

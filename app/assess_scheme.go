@@ -49,8 +49,8 @@ func (a *App) SchemeInForce(ctx context.Context, kind assess.RankingKind, period
 	return s, nil
 }
 
-// isRootAdmin reports whether the principal is an administrator of a root of the unit tree.
-func (a *App) isRootAdmin(p Principal) bool {
+// IsRootAdmin reports whether the principal is an administrator of a root of the unit tree.
+func (a *App) IsRootAdmin(p Principal) bool {
 	if p.User == nil {
 		return false
 	}
@@ -67,7 +67,7 @@ func (a *App) isRootAdmin(p Principal) bool {
 // month: only an administrator of the root unit may, and only from the current month on, so that
 // a month already over keeps the scheme it was scored by. Earlier versions are never changed.
 func (a *App) AddScheme(ctx context.Context, p Principal, s assess.Scheme) (*assess.Scheme, error) {
-	if !a.isRootAdmin(p) {
+	if !a.IsRootAdmin(p) {
 		return nil, a.deny(ctx, p, "assessment_scheme/"+string(s.Kind), "scheme change without root admin",
 			civicgrid.Errorf(civicgrid.EFORBIDDEN, "only an administrator of the root unit changes assessment schemes"))
 	}

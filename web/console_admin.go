@@ -158,23 +158,11 @@ func (c *console) adminPage(w http.ResponseWriter, r *http.Request, p *consolePa
 		c.renderError(w, r, p, http.StatusForbidden, "error.forbidden", c.platformMessage(r, err))
 		return adminBase{}, false
 	}
-	b := adminBase{Root: c.isRootAdmin(p.User)}
+	b := adminBase{Root: c.s.app.IsRootAdmin(principalOfUser(p.User))} // only which forms are offered; handlers check with Server.rootAdmin, which logs
 	for _, s := range adminSections {
 		b.Sections = append(b.Sections, periodTab{Label: p.T2(s.Key), URL: s.Href, Active: s.Href == active})
 	}
 	return b, true
-}
-
-// isRootAdmin reports whether the user holds the admin role over a root of the tree; it only
-// decides which forms are offered (the handlers check with Server.rootAdmin, which logs).
-func (c *console) isRootAdmin(u *org.User) bool {
-	tree := c.s.app.Config().Tree
-	for _, g := range u.Grants {
-		if un, ok := tree.Unit(g.Unit); g.Role == org.RoleAdmin && ok && un.Parent == "" {
-			return true
-		}
-	}
-	return false
 }
 
 // adminScopes are the unit paths of the user's admin grants.

@@ -239,7 +239,7 @@ type RollupSum struct {
 // them to a database holding cases, until RebuildRollups has run.
 func (db *DB) RollupsReady(ctx context.Context) (bool, error) {
 	var n int
-	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM meta WHERE key = 'rollups_rebuild'`).Scan(&n); err != nil {
+	if err := db.reads().QueryRowContext(ctx, `SELECT count(*) FROM meta WHERE key = 'rollups_rebuild'`).Scan(&n); err != nil {
 		return false, fmt.Errorf("read roll-up state: %w", err)
 	}
 	return n == 0, nil
@@ -248,7 +248,7 @@ func (db *DB) RollupsReady(ctx context.Context) (bool, error) {
 // RollupSums adds up the rows that count in the period [from, to) of day numbers (see assess.Item),
 // per unit and counter; due items of days at or after dueBefore are left out (a period in progress).
 func (db *DB) RollupSums(ctx context.Context, from, to, dueBefore int32) ([]RollupSum, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT unit, counter, SUM(n) FROM rollups
+	rows, err := db.reads().QueryContext(ctx, `SELECT unit, counter, SUM(n) FROM rollups
 		WHERE day >= $1 AND day < $2 AND alo <= $1 AND blo <= $2 AND bhi >= $2 AND (counter < $3 OR day < $4)
 		GROUP BY unit, counter`, from, to, assess.DueItem, dueBefore)
 	if err != nil {
@@ -268,7 +268,7 @@ func (db *DB) RollupSums(ctx context.Context, from, to, dueBefore int32) ([]Roll
 
 // RollupRows returns every roll-up row, in key order: for operators' checks and tests.
 func (db *DB) RollupRows(ctx context.Context) ([]assess.Item, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT day, unit, counter, alo, blo, bhi, n FROM rollups`)
+	rows, err := db.reads().QueryContext(ctx, `SELECT day, unit, counter, alo, blo, bhi, n FROM rollups`)
 	if err != nil {
 		return nil, fmt.Errorf("read roll-ups: %w", err)
 	}
@@ -290,7 +290,7 @@ func (db *DB) RollupRows(ctx context.Context) ([]assess.Item, error) {
 // RollupItemsDue returns, per case, the items of the cases that have a deadline mark planned in (after, to):
 // the cases whose running clocks fall due then, which a period in progress must check one by one.
 func (db *DB) RollupItemsDue(ctx context.Context, after, to time.Time) ([][]assess.Item, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT items FROM rollup_cases WHERE case_id IN
+	rows, err := db.reads().QueryContext(ctx, `SELECT items FROM rollup_cases WHERE case_id IN
 		(SELECT case_id FROM timers WHERE due_at > $1 AND due_at < $2)`, micros(after), micros(to))
 	if err != nil {
 		return nil, fmt.Errorf("read roll-ups of cases due: %w", err)
@@ -496,7 +496,7 @@ func (db *DB) verifyRollups(ctx context.Context, rep *VerifyReport) error {
 			items string
 		}
 		var batch []stored
-		rows, err := db.read.QueryContext(ctx, `SELECT c.id, COALESCE(r.items, '') FROM cases c LEFT JOIN rollup_cases r ON r.case_id = c.id
+		rows, err := db.reads().QueryContext(ctx, `SELECT c.id, COALESCE(r.items, '') FROM cases c LEFT JOIN rollup_cases r ON r.case_id = c.id
 			WHERE c.id > $1 ORDER BY c.id LIMIT 500`, after)
 		if err != nil {
 			return err
@@ -545,7 +545,7 @@ func (db *DB) verifyRollups(ctx context.Context, rep *VerifyReport) error {
 			return nil
 		}
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT day, unit, counter, alo, blo, bhi, n FROM rollups`)
+	rows, err := db.reads().QueryContext(ctx, `SELECT day, unit, counter, alo, blo, bhi, n FROM rollups`)
 	if err != nil {
 		return err
 	}
